@@ -1,0 +1,1 @@
+"""Orchestration: the state store, the pipeline, the scheduler service and the CLI."""

@@ -1,0 +1,1 @@
+"""The admin's language: the TOML config model, conditions, rules and lists. Pure code."""
