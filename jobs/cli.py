@@ -14,7 +14,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Keeps a helpdesk's customers segmented and in step with Mailchimp, "
         "SurveyMonkey and CSV.",
     )
-    parser.add_argument("--version", action="version", version=f"deskbridge {version('deskbridge')}")
+    parser.add_argument(
+        "--version", action="version", version=f"deskbridge {version('deskbridge')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "demo",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterable
@@ -49,22 +50,22 @@ class SandboxApp:
             )
             return response(environ, start_response)
         started = time.perf_counter()
-        response, fault = self._answer(service, request)
+        answer, fault = self._answer(service, request)
         self.log.record(
             {
                 "service": service.name,
                 "method": request.method,
                 "path": request.path,
                 "query": request.query_string.decode("latin-1"),
-                "status": response.status_code if response is not None else 0,
+                "status": answer.status_code if answer is not None else 0,
                 "fault": fault,
                 "time": time.time(),
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             }
         )
-        if response is None:
+        if answer is None:
             return _drop_connection(environ, start_response)
-        return response(environ, start_response)
+        return answer(environ, start_response)
 
     def _answer(self, service: Service, request: Request) -> tuple[Response | None, str | None]:
         """The response to send (None to drop the connection) and the fault injected, if any."""
@@ -105,9 +106,7 @@ def _drop_connection(environ: WSGIEnvironment, start_response: StartResponse) ->
     """Close the socket without answering; the server then sees a dropped connection."""
     sock: Any = environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     start_response("500 Connection Dropped", [("Content-Length", "0"), ("Connection", "close")])
     return [b""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -26,18 +27,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--users", type=int, default=1000, help="Zendesk users to seed")
     serve.add_argument("--seed", type=int, default=1, help="same seed, same data")
     serve.add_argument(
-        "--anchor", type=int, default=None,
+        "--anchor",
+        type=int,
+        default=None,
         help="Unix time the seeded data is 'as of' (default: midnight UTC today)",
     )
     serve.add_argument("--rate-limits", choices=RATE_LIMIT_MODES, default="realistic")
     serve.add_argument("--zendesk-rpm", type=int, default=400, help="Zendesk plan limit a minute")
     serve.add_argument(
-        "--time-scale", type=float, default=1.0,
+        "--time-scale",
+        type=float,
+        default=1.0,
         help="divide rate-limit windows and job durations by this (60: a minute lasts a second)",
     )
     serve.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     serve.add_argument(
-        "--faults", default="",
+        "--faults",
+        default="",
         help="SERVICE:KIND=RATE,... e.g. zendesk:503=0.05,all:drop=0.01,slow=2 "
         "(kinds: 500 502 503 429 drop slow malformed)",
     )
@@ -73,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
         threading.Thread(target=server.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     print("sandbox stopped", flush=True)
     return 0

@@ -29,7 +29,8 @@ class SandboxConfig:
     def __post_init__(self) -> None:
         if self.rate_limits not in RATE_LIMIT_MODES:
             raise ValueError(
-                f"rate limits must be one of {', '.join(RATE_LIMIT_MODES)}, got {self.rate_limits!r}"
+                f"rate limits must be one of {', '.join(RATE_LIMIT_MODES)}, "
+                f"got {self.rate_limits!r}"
             )
         for name in (
             "zendesk_rpm",

@@ -70,8 +70,10 @@ class Control:
         route = self._routes.get((request.method, action))
         if route is None:
             known = sorted({f"{m} /_sandbox/{a}" for m, a in self._routes})
-            return json_response({"error": f"no control action {request.method} {request.path}",
-                                  "actions": known}, 404)
+            return json_response(
+                {"error": f"no control action {request.method} {request.path}", "actions": known},
+                404,
+            )
         try:
             return route(request)
         except (ControlError, FaultSpecError, ValueError) as error:
@@ -140,7 +142,9 @@ class Control:
             known = {k for s in self.app.services for k in s.mutation_kinds}
             unknown = set(kinds_asked) - known
             if unknown:
-                raise ControlError(f"unknown mutation kinds {sorted(unknown)}; known: {sorted(known)}")
+                raise ControlError(
+                    f"unknown mutation kinds {sorted(unknown)}; known: {sorted(known)}"
+                )
         if not weighted:
             raise ControlError("no service offers a mutation of those kinds")
         changes: list[Json] = []

@@ -82,13 +82,17 @@ def _services(service: str, where: str) -> tuple[str, ...]:
     if service == "all":
         return SERVICES
     if service not in SERVICES:
-        raise FaultSpecError(f"{where}: unknown service {service!r}; known: all, {', '.join(SERVICES)}")
+        raise FaultSpecError(
+            f"{where}: unknown service {service!r}; known: all, {', '.join(SERVICES)}"
+        )
     return (service,)
 
 
 def _set_rate(plan: FaultPlan, service: str, kind: str, rate: float, where: str) -> None:
     if kind not in FAULT_KINDS:
-        raise FaultSpecError(f"{where}: unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        raise FaultSpecError(
+            f"{where}: unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}"
+        )
     kinds = plan.rates.setdefault(service, {})
     kinds[kind] = rate
     if sum(kinds.values()) > 1.0:

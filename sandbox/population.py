@@ -9,6 +9,7 @@ few arrays that ordering and filtering need are built at start-up.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import random
 from array import array
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ DAY = 86_400
 
 ROLE_END_USER, ROLE_AGENT, ROLE_ADMIN = 0, 1, 2
 ROLE_NAMES = {ROLE_END_USER: "end-user", ROLE_AGENT: "agent", ROLE_ADMIN: "admin"}
+ACTIVE, SUSPENDED, SOFT_DELETED, PERMANENTLY_DELETED = 0, 1, 2, 3
 
 API_USER_EMAIL = "admin@example.com"
 
@@ -66,11 +68,12 @@ class Population:
         self.created_at = array("q")
         self.updated_at = array("q")
         self.roles = bytearray(self.size)
+        self.standing = bytearray(self.size)  # ACTIVE, SUSPENDED, SOFT_ or PERMANENTLY_DELETED
         self._build_skeleton()
         self.person = lru_cache(maxsize=4096)(self._make_person)
 
     def _build_skeleton(self) -> None:
-        """Join and update times and roles for everyone, in one sequential pass."""
+        """Join and update times, roles and standing for everyone, in one sequential pass."""
         stream = random.Random(self.seeding.seed)
         anchor = self.seeding.anchor
         start = anchor - 3 * YEAR
@@ -88,6 +91,14 @@ class Population:
                 self.roles[i] = ROLE_ADMIN
             elif draw < 0.012:
                 self.roles[i] = ROLE_AGENT
+            else:
+                draw = stream.random()
+                if draw < 0.002:
+                    self.standing[i] = PERMANENTLY_DELETED
+                elif draw < 0.007:
+                    self.standing[i] = SOFT_DELETED
+                elif draw < 0.017:
+                    self.standing[i] = SUSPENDED
 
     def count_created_before(self, when: float) -> int:
         """How many people had joined before `when` (people join in index order)."""
@@ -96,43 +107,54 @@ class Population:
     def _make_person(self, i: int) -> Person:
         if not 0 <= i < self.size:
             raise IndexError(f"person {i} is outside 0..{self.size - 1}")
-        r = rng(self.seeding.seed, "person", i)
-        role = ROLE_NAMES[self.roles[i]]
-        locale = r.choices([loc for loc, _ in LOCALES], weights=[w for _, w in LOCALES])[0]
-        given, given_ascii = r.choice(locale.given)
-        family, family_ascii = r.choice(locale.family)
-        name = f"{family}{given}" if locale.family_first else f"{given} {family}"
-        email: str | None = f"{given_ascii}.{family_ascii}{i}@{r.choice(CUSTOMER_DOMAINS)}"
-        if role != "end-user":
-            email = f"{given_ascii}.{family_ascii}{i}@{STAFF_DOMAIN}"
-        phone = f"+1555{r.randrange(10**7):07d}" if r.random() < 0.4 else None
-        draw = r.random()
-        if role == "end-user" and draw < 0.03:
-            email, phone = None, phone or f"+1555{r.randrange(10**7):07d}"
-        elif email and draw < 0.08:
-            local, domain = email.split("@")
-            email = f"{local.title()}@{domain.capitalize()}"
-        suspended = role == "end-user" and r.random() < 0.01
-        deletion_draw = r.random()
-        deletion = None
-        if role == "end-user" and deletion_draw < 0.002:
-            deletion = "permanent"
-        elif role == "end-user" and deletion_draw < 0.007:
-            deletion = "soft"
-        if i == 0:
-            name, given, family, email = "Sandbox Admin", "Sandbox", "Admin", API_USER_EMAIL
-            locale, suspended, deletion = LOCALES[0][0], False, None
-        return Person(
-            index=i,
-            role=role,
-            name=name,
-            given_name=given,
-            family_name=family,
-            email=email,
-            phone=phone,
-            locale=locale,
+        person = draw_person(
+            i,
+            rng(self.seeding.seed, "person", i),
+            role=ROLE_NAMES[self.roles[i]],
+            standing=self.standing[i],
             created_at=self.created_at[i],
             updated_at=self.updated_at[i],
-            suspended=suspended,
-            deletion=deletion,
         )
+        if i == 0:
+            return dataclasses.replace(
+                person,
+                name="Sandbox Admin",
+                given_name="Sandbox",
+                family_name="Admin",
+                email=API_USER_EMAIL,
+                locale=LOCALES[0][0],
+            )
+        return person
+
+
+def draw_person(
+    i: int, r: random.Random, role: str, standing: int, created_at: int, updated_at: int
+) -> Person:
+    """A person's identity drawn from `r`; also used for people who sign up later."""
+    locale = r.choices([loc for loc, _ in LOCALES], weights=[w for _, w in LOCALES])[0]
+    given, given_ascii = r.choice(locale.given)
+    family, family_ascii = r.choice(locale.family)
+    name = f"{family}{given}" if locale.family_first else f"{given} {family}"
+    domain = r.choice(CUSTOMER_DOMAINS) if role == "end-user" else STAFF_DOMAIN
+    email: str | None = f"{given_ascii}.{family_ascii}{i}@{domain}"
+    phone = f"+1555{r.randrange(10**7):07d}" if r.random() < 0.4 else None
+    draw = r.random()
+    if role == "end-user" and draw < 0.03:
+        email, phone = None, phone or f"+1555{r.randrange(10**7):07d}"
+    elif email and draw < 0.08:
+        local, at_domain = email.split("@")
+        email = f"{local.title()}@{at_domain.capitalize()}"
+    return Person(
+        index=i,
+        role=role,
+        name=name,
+        given_name=given,
+        family_name=family,
+        email=email,
+        phone=phone,
+        locale=locale,
+        created_at=created_at,
+        updated_at=updated_at,
+        suspended=standing == SUSPENDED,
+        deletion={SOFT_DELETED: "soft", PERMANENTLY_DELETED: "permanent"}.get(standing),
+    )

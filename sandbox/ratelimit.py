@@ -1,4 +1,4 @@
-"""Rate limits as the vendors apply them: fixed windows of requests, and simultaneous connections."""
+"""Rate limits as the vendors apply them: windows of requests, and simultaneous connections."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Running the sandbox: in a background thread (tests, demo, benchmarks) or in the foreground (CLI)."""
+"""Running the sandbox: in a background thread (tests, demo, benchmarks) or in the foreground."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class SandboxServer:
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=QuietHandler
         )
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's
         self._thread: threading.Thread | None = None
 
     @property

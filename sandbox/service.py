@@ -73,7 +73,9 @@ class Service(ABC):
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self._map = Map(self.rules, strict_slashes=False, merge_slashes=False)
+        # Rules are declared once per class; each server's map needs its own unbound copies.
+        rules = [rule.empty() for rule in self.rules]
+        self._map = Map(rules, strict_slashes=False, merge_slashes=False)
         self.configure_limits()
 
     # --- the parts of a request every service answers in its own way -------------------------
@@ -87,7 +89,7 @@ class Service(ABC):
         return None, {}
 
     def configure_limits(self) -> None:
-        """(Re)build the rate limiters from `world.config`; called at start and on /_sandbox/limits."""
+        """(Re)build rate limiters from `world.config`: at start and on /_sandbox/limits."""
 
     def enter(self) -> Response | None:
         """Take a connection slot, or answer why not (Mailchimp's 10 simultaneous connections)."""
@@ -120,7 +122,9 @@ class Service(ABC):
         try:
             endpoint, args = adapter.match()
         except MethodNotAllowed:
-            return self.error_response(405, "Method Not Allowed", f"{request.method} is not allowed")
+            return self.error_response(
+                405, "Method Not Allowed", f"{request.method} is not allowed"
+            )
         except NotFound:
             return self.error_response(404, "Resource Not Found", f"{request.path} does not exist")
         handler: Callable[..., Response] = getattr(self, f"on_{endpoint}")

@@ -1,4 +1,4 @@
-"""Shared fixtures: a sandbox on loopback, real clients pointed at it, and no way out to the network."""
+"""Shared fixtures: a sandbox on loopback, real clients pointed at it, no way out to the network."""
 
 from __future__ import annotations
 
@@ -61,9 +61,7 @@ def zenpy_client(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Any
 
     monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
     monkeypatch.setenv("ZENPY_FORCE_NETLOC", f"{sandbox.host}:{sandbox.port}")
-    return Zenpy(
-        subdomain="sandbox", email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, disable_cache=True
-    )
+    return Zenpy(subdomain="sandbox", email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, disable_cache=True)
 
 
 @pytest.fixture

@@ -1,0 +1,58 @@
+"""Small helpers for tests that talk to a sandbox over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from sandbox.server import SandboxServer
+
+ZENDESK_AUTH = ("admin@example.com/token", "sandbox-token")
+
+
+def zendesk_get(sandbox: SandboxServer, path: str, **params: Any) -> requests.Response:
+    return requests.get(
+        f"{sandbox.url}/api/v2/{path}", auth=ZENDESK_AUTH, params=params, timeout=30
+    )
+
+
+def zendesk_put(sandbox: SandboxServer, path: str, body: Any, **params: Any) -> requests.Response:
+    return requests.put(
+        f"{sandbox.url}/api/v2/{path}", auth=ZENDESK_AUTH, json=body, params=params, timeout=30
+    )
+
+
+def control(sandbox: SandboxServer, method: str, action: str, body: Any = None) -> Any:
+    response = requests.request(method, f"{sandbox.url}/_sandbox/{action}", json=body, timeout=120)
+    response.raise_for_status()
+    return response.json()
+
+
+def state(sandbox: SandboxServer, service: str) -> Any:
+    return requests.get(
+        f"{sandbox.url}/_sandbox/state", params={"service": service}, timeout=120
+    ).json()[service]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, every: float = 0.02) -> Any:
+    """Poll until `condition()` is truthy; return its value or fail saying how long we waited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
+
+
+def finished_job(sandbox: SandboxServer, job: dict[str, Any]) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        status = zendesk_get(sandbox, f"job_statuses/{job['id']}.json").json()["job_status"]
+        return status if status["status"] == "completed" else None
+
+    result: dict[str, Any] = wait_for(done)
+    return result
