@@ -113,3 +113,33 @@ def test_unknown_control_action_lists_the_known_ones(sandbox: SandboxServer) -> 
     response = requests.post(sandbox.url + "/_sandbox/explode", timeout=10)
     assert response.status_code == 404
     assert "POST /_sandbox/reset" in response.json()["actions"]
+
+
+def test_seed_replaces_the_customer_base_and_reset_restores_it() -> None:
+    from sandbox.config import SandboxConfig
+    from tests.sandbox_helpers import control, state
+
+    with SandboxServer(SandboxConfig(users=30, seed=1, rate_limits="off")) as server:
+        before = state(server, "zendesk")["users"]
+        control(server, "POST", "seed", {"users": 40, "seed": 2})
+        reseeded = state(server, "zendesk")["users"]
+        assert len(reseeded) == 40 and reseeded[1]["email"] != before[1]["email"]
+        control(server, "POST", "mutate", {"count": 3, "kinds": ["zendesk_new_user"]})
+        assert len(state(server, "zendesk")["users"]) == 43
+        control(server, "POST", "reset")
+        assert state(server, "zendesk")["users"] == reseeded
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"zendesk_rmp": 10}, "unknown limit keys ['zendesk_rmp']"),
+        ({"time_scale": 0}, "time scale must be positive"),
+        ({"rate_limits": "strict"}, "rate limits must be one of realistic, off"),
+    ],
+)
+def test_bad_limits_are_refused_with_the_reason(
+    sandbox: SandboxServer, body: dict[str, object], message: str
+) -> None:
+    response = requests.post(sandbox.url + "/_sandbox/limits", json=body, timeout=10)
+    assert response.status_code == 400 and message in response.json()["error"]

@@ -63,6 +63,7 @@ ENDPOINTS: list[tuple[str, str, Callable[[SandboxServer], Any]]] = [
         "/api/v2/deleted_users",
         lambda s: zendesk_get(s, "deleted_users", **{"page[size]": 100}).json(),
     ),
+    ("GET", "/api/v2/tickets/{ticket_id}", lambda s: zendesk_get(s, "tickets/1").json()),
     ("PUT", "/api/v2/users/update_many", _bulk_user_job),
     ("PUT", "/api/v2/tickets/update_many", _bulk_ticket_job),
     ("GET", "/api/v2/job_statuses/{job_status_id}", _completed_job),
