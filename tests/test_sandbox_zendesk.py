@@ -289,7 +289,7 @@ def test_a_write_that_changes_nothing_leaves_updated_at_alone(fast: SandboxServe
     assert get_user(fast, user["id"])["updated_at"] == user["updated_at"]
 
 
-# --- ratings, deleted users, the seeded edge cases ----------------------------------------------------
+# --- ratings, deleted users, the seeded edge cases ---------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -369,7 +369,7 @@ def test_a_mutation_shows_up_in_the_next_incremental_pull(fast: SandboxServer) -
     assert {u["id"] for u in pulled} == new_ids
 
 
-# --- limits ------------------------------------------------------------------------------------------
+# --- limits ------------------------------------------------------------------------------------
 
 
 def test_the_account_limit_counts_down_then_answers_429_with_retry_after() -> None:

@@ -26,6 +26,7 @@ from sandbox.zendesk.paging import (
     offset_page,
     uses_cursor_pagination,
 )
+from sandbox.zendesk.store import SeededStore
 from sandbox.zendesk.timefmt import iso
 from sandbox.zendesk.writes import WriteRefused, update_ticket, update_user
 
@@ -338,28 +339,30 @@ class ZendeskService(Service):
     # --- bulk writes and their jobs ------------------------------------------------------------
 
     def on_update_users(self, request: Request) -> Response:
-        items = self._bulk_items(request, "user", "users")
-        store, now = self.users, int(self.world.clock.now())
-
-        def apply() -> list[Json]:
-            return [
-                _apply(store, item_id, attributes, now_or(now, self), update_user, "User")
-                for item_id, attributes in items
-            ]
-
-        return self._queue(request, "bulk_update_users", len(items), apply)
+        return self._bulk_update(request, self.users, update_user, "user", "users")
 
     def on_update_tickets(self, request: Request) -> Response:
-        items = self._bulk_items(request, "ticket", "tickets")
-        store, now = self.tickets, int(self.world.clock.now())
+        return self._bulk_update(request, self.tickets, update_ticket, "ticket", "tickets")
+
+    def _bulk_update(
+        self,
+        request: Request,
+        store: SeededStore,
+        update: Callable[[Json, Json, int], Json],
+        singular: str,
+        plural: str,
+    ) -> Response:
+        items = self._bulk_items(request, singular, plural)
 
         def apply() -> list[Json]:
+            # Stamped when the job runs, as Zendesk's workers do.
+            now = int(self.world.clock.now())
+            noun = singular.capitalize()
             return [
-                _apply(store, item_id, attributes, now_or(now, self), update_ticket, "Ticket")
-                for item_id, attributes in items
+                _apply(store, item, attributes, now, update, noun) for item, attributes in items
             ]
 
-        return self._queue(request, "bulk_update_tickets", len(items), apply)
+        return self._queue(request, f"bulk_update_{plural}", len(items), apply)
 
     def _bulk_items(self, request: Request, singular: str, plural: str) -> list[tuple[Any, Json]]:
         body = self.json_body(request)
@@ -473,13 +476,8 @@ class ZendeskService(Service):
         return mutations.apply(self, kind, rng)
 
 
-def now_or(queued_at: int, service: ZendeskService) -> int:
-    """A job's writes are stamped when it runs, never before it was queued."""
-    return max(queued_at, int(service.world.clock.now()))
-
-
 def _apply(
-    store: Any,
+    store: SeededStore,
     item_id: Any,
     attributes: Json,
     now: int,
@@ -487,8 +485,7 @@ def _apply(
     noun: str,
 ) -> Json:
     index = store.index_of(item_id)
-    record = store.get(index) if index is not None else None
-    if record is None or record.get("name") == "Permanently Deleted User":
+    if index is None or store.get(index).get("name") == "Permanently Deleted User":
         return {
             "id": item_id,
             "action": "update",
@@ -496,6 +493,7 @@ def _apply(
             "error": f"{noun}NotFound",
             "details": f"{noun} {item_id} not found",
         }
+    record = store.get(index)
     try:
         new = update(record, attributes, now)
     except WriteRefused as refused:

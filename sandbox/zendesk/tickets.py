@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.population import DAY, ROLE_AGENT, ROLE_END_USER, YEAR, Population
 from sandbox.seeded import rng
 from sandbox.zendesk.groups import GROUP_IDS
-from sandbox.zendesk.ordering import UpdateOrder
+from sandbox.zendesk.store import Record, SeededStore
 from sandbox.zendesk.timefmt import iso
 from sandbox.zendesk.users import user_id
 
@@ -78,14 +78,14 @@ BAD_REASONS = (
     (8, "The agent's attitude"),
 )
 
-Record = dict[str, Any]
-
 
 def ticket_id(index: int) -> int:
     return index + 1
 
 
-class TicketStore:
+class TicketStore(SeededStore):
+    id_base = 1
+
     def __init__(self, population: Population) -> None:
         self.population = population
         self.created_at = array("q")
@@ -96,9 +96,7 @@ class TicketStore:
         self.rated_at = array("q")
         self.agents = [i for i, role in enumerate(population.roles) if role == ROLE_AGENT] or [0]
         self._build_skeleton()
-        self.order = UpdateOrder(self.updated_at)
-        self.changed: dict[int, Record] = {}
-        self.count = len(self.created_at)
+        super().__init__(self.updated_at)
 
     def _build_skeleton(self) -> None:
         seeding = self.population.seeding
@@ -124,27 +122,6 @@ class TicketStore:
             self.rating.append(rating)
             self.rated_at.append(rated)
 
-    def index_of(self, zendesk_id: Any) -> int | None:
-        if isinstance(zendesk_id, bool) or not isinstance(zendesk_id, int):
-            return None
-        index = zendesk_id - 1
-        return index if 0 <= index < self.count else None
-
-    def get(self, index: int) -> Record:
-        changed = self.changed.get(index)
-        return changed if changed is not None else self._seeded(index)
-
-    def put(self, index: int, record: Record) -> None:
-        self.changed[index] = record
-        self.order.touch(index, record["updated_at"])
-
-    def add(self, record: Record) -> int:
-        index = self.count
-        self.count += 1
-        record["id"] = ticket_id(index)
-        self.put(index, record)
-        return index
-
     def rating_of(self, index: int) -> tuple[int, int]:
         """(rating code, rating time) of a ticket."""
         changed = self.changed.get(index)
@@ -157,11 +134,6 @@ class TicketStore:
     def first_possibly_rated_since(self, start_time: int) -> int:
         """No seeded ticket before this index can carry a rating made at or after `start_time`."""
         return bisect.bisect_left(self.created_at, start_time - MAX_SOLVE_TIME - MAX_RATING_LAG)
-
-    def reset(self) -> None:
-        self.changed.clear()
-        self.order.forget()
-        self.count = len(self.created_at)
 
     def _seeded(self, index: int) -> Record:
         r = rng(self.population.seeding.seed, "zendesk-ticket", index)

@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.population import PERMANENTLY_DELETED, SOFT_DELETED, Person, Population
 from sandbox.seeded import rng
 from sandbox.zendesk.fields import CHECKBOX_TAGS, USER_FIELDS, seeded_values
-from sandbox.zendesk.ordering import UpdateOrder
+from sandbox.zendesk.store import Record, SeededStore
 from sandbox.zendesk.timefmt import iso
 
 USER_ID_BASE = 368_000_000_000
@@ -21,50 +21,21 @@ LOCALE_IDS = {"en-US": 1, "ko": 69, "it": 22, "fi": 1283}
 EXTRA_TAGS = ("newsletter", "returning_customer", "wholesale", "loyalty_member", "gift_buyer")
 STAFF_GROUP_ID = 368_900_000_001
 
-Record = dict[str, Any]
-
 
 def user_id(index: int) -> int:
     return USER_ID_BASE + index
 
 
-class UserStore:
+class UserStore(SeededStore):
+    id_base = USER_ID_BASE
+
     def __init__(self, population: Population) -> None:
+        super().__init__(population.updated_at)
         self.population = population
-        self.order = UpdateOrder(population.updated_at)
-        self.changed: dict[int, Record] = {}
-        self.count = population.size
         standing = population.standing
         self._seeded_deleted = [
             i for i in range(population.size) if standing[i] in (SOFT_DELETED, PERMANENTLY_DELETED)
         ]
-
-    def index_of(self, zendesk_id: Any) -> int | None:
-        if isinstance(zendesk_id, bool) or not isinstance(zendesk_id, int):
-            return None
-        index = zendesk_id - USER_ID_BASE
-        return index if 0 <= index < self.count else None
-
-    def get(self, index: int) -> Record:
-        """The current record (a copy is made by `put`, so callers may read it freely)."""
-        changed = self.changed.get(index)
-        return changed if changed is not None else self._seeded(index)
-
-    def put(self, index: int, record: Record) -> None:
-        self.changed[index] = record
-        self.order.touch(index, record["updated_at"])
-
-    def add(self, record: Record) -> int:
-        index = self.count
-        self.count += 1
-        record["id"] = user_id(index)
-        self.put(index, record)
-        return index
-
-    def reset(self) -> None:
-        self.changed.clear()
-        self.order.forget()
-        self.count = self.population.size
 
     def deleted_indexes(self) -> list[int]:
         """Every deleted user, by id: seeded deletions, then changes."""
