@@ -143,3 +143,46 @@ def test_bad_limits_are_refused_with_the_reason(
 ) -> None:
     response = requests.post(sandbox.url + "/_sandbox/limits", json=body, timeout=10)
     assert response.status_code == 400 and message in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "service"),
+    [
+        ("/api/v2/users/me", {}, "zendesk"),
+        ("/3.0/ping", {}, "mailchimp"),
+        ("/v3/surveys", {"Authorization": "Bearer sandbox-token"}, "surveymonkey"),
+    ],
+    ids=["zendesk", "mailchimp", "surveymonkey"],
+)
+def test_an_injected_503_comes_in_the_services_own_error_shape(
+    sandbox: SandboxServer, path: str, headers: dict[str, str], service: str
+) -> None:
+    requests.post(
+        sandbox.url + "/_sandbox/faults", json={"spec": f"{service}:503=1"}, timeout=10
+    ).raise_for_status()
+    response = requests.get(sandbox.url + path, headers=headers, timeout=10)
+    assert response.status_code == 503
+    body = response.json()
+    if service == "zendesk":
+        assert set(body) == {"error", "description"}
+    elif service == "mailchimp":
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert body["status"] == 503
+    else:
+        assert body["error"]["http_status_code"] == 503
+
+
+def test_a_slow_fault_delays_the_answer(sandbox: SandboxServer) -> None:
+    import time
+
+    requests.post(
+        sandbox.url + "/_sandbox/faults", json={"spec": "zendesk:slow=1,slow=0.3"}, timeout=10
+    ).raise_for_status()
+    started = time.perf_counter()
+    response = requests.get(
+        sandbox.url + "/api/v2/users/me",
+        auth=("admin@example.com/token", "sandbox-token"),
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert time.perf_counter() - started >= 0.3
