@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import random
 from array import array
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ ROLE_NAMES = {ROLE_END_USER: "end-user", ROLE_AGENT: "agent", ROLE_ADMIN: "admin
 ACTIVE, SUSPENDED, SOFT_DELETED, PERMANENTLY_DELETED = 0, 1, 2, 3
 
 API_USER_EMAIL = "admin@example.com"
+_LOCALE_CHOICES = [locale for locale, _weight in LOCALES]
+_LOCALE_CUM_WEIGHTS = list(itertools.accumulate(weight for _locale, weight in LOCALES))
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def draw_person(
     i: int, r: random.Random, role: str, standing: int, created_at: int, updated_at: int
 ) -> Person:
     """A person's identity drawn from `r`; also used for people who sign up later."""
-    locale = r.choices([loc for loc, _ in LOCALES], weights=[w for _, w in LOCALES])[0]
+    locale = r.choices(_LOCALE_CHOICES, cum_weights=_LOCALE_CUM_WEIGHTS)[0]
     given, given_ascii = r.choice(locale.given)
     family, family_ascii = r.choice(locale.family)
     name = f"{family}{given}" if locale.family_first else f"{given} {family}"
