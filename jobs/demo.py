@@ -65,8 +65,8 @@ def show_zendesk(console: Console, sandbox: SandboxServer) -> None:
     table.add_row("VIPs (tag vip)", str(sum(1 for u in customers if "vip" in u.tags)))
     table.add_row("tickets", str(len(tickets)))
     table.add_row("bad satisfaction ratings", str(len(bad)))
-    table.add_row("user fields", ", ".join(sorted(fields)))
     console.print(table)
+    console.print(f"user fields: {', '.join(sorted(fields))}")
     for title, key in (
         ("preferred product line", "product_line"),
         ("phone model", "phone_model"),

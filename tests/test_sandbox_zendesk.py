@@ -72,6 +72,14 @@ def test_zenpy_resumes_users_from_a_saved_cursor_without_gaps_or_repeats(
     assert len(ids) == len(set(ids)) == 2000
 
 
+def test_zenpy_resumes_tickets_from_a_saved_cursor(zenpy_client: Any) -> None:
+    first = zenpy_client.tickets.incremental(start_time=0, per_page=1000)
+    first_page = [next(first) for _ in range(1000)]
+    rest = list(zenpy_client.tickets.incremental(cursor=first.after_cursor))
+    ids = [t.id for t in first_page + rest]
+    assert len(ids) == len(set(ids)) == 2800
+
+
 def test_zenpy_pages_through_every_ticket(zenpy_client: Any, sandbox: SandboxServer) -> None:
     pulled = list(zenpy_client.tickets.incremental(start_time=0))
     assert len(pulled) == len(state(sandbox, "zendesk")["tickets"]) == 2800
