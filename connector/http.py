@@ -1,0 +1,142 @@
+"""JSON over a caller's `requests.Session`, under the shared retry policy and throttling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from connector import retry
+from connector.errors import (
+    ConnectorError,
+    FatalError,
+    RetriableError,
+    classify,
+    describe_exception,
+    safe_path,
+)
+from connector.throttle import Throttle
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What every connector is given besides its service's own settings."""
+
+    policy: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    timeout: float = 60.0
+
+
+@dataclass
+class CallStats:
+    """How many requests a connector made and how the service treated them."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0  # answers of 429
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def count_retry(self, error: RetriableError, _wait: float) -> None:
+        with self._lock:
+            self.retries += 1
+            if error.status == 429:
+                self.throttled += 1
+
+
+class JsonApi:
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        session: requests.Session,
+        edge: Edge,
+        throttle: Throttle | None = None,
+    ) -> None:
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.edge = edge
+        self.throttle = throttle
+        self.stats = CallStats()
+
+    def url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + path_or_url
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        extra_throttle: Throttle | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """The parsed JSON answer (None for an empty one), or a ConnectorError.
+
+        A call that is not idempotent (it creates something) is retried only when the service
+        refused it outright (429): after a dropped connection or a 5xx it may have happened.
+        """
+        url = self.url(path_or_url)
+
+        def attempt() -> Any:
+            for throttle in (self.throttle, extra_throttle):
+                if throttle is not None:
+                    throttle.before_request()
+            self.stats.count_request()
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=body, timeout=self.edge.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                failure: ConnectorError = RetriableError(
+                    self.service, method, safe_path(url), None, describe_exception(error)
+                )
+                raise self._unless_unsafe(failure, idempotent) from None
+            if self.throttle is not None:
+                self.throttle.observe(response.headers)
+            problem = classify(
+                self.service,
+                method,
+                url,
+                response.status_code,
+                response.content,
+                response.headers,
+            )
+            if problem is not None:
+                raise self._unless_unsafe(problem, idempotent)
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                broken = RetriableError(
+                    self.service,
+                    method,
+                    safe_path(url),
+                    response.status_code,
+                    "the response body is not valid JSON (cut off on the way?)",
+                )
+                raise self._unless_unsafe(broken, idempotent) from None
+
+        return retry.call(self.edge.policy, attempt, self.edge.sleep, self.stats.count_retry)
+
+    def _unless_unsafe(self, error: ConnectorError, idempotent: bool) -> ConnectorError:
+        if idempotent or not isinstance(error, RetriableError) or error.status == 429:
+            return error
+        return FatalError(
+            error.service,
+            error.method,
+            error.path,
+            error.status,
+            f"{error.detail} (not retried: the request may have been carried out)",
+        )
