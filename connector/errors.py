@@ -54,6 +54,11 @@ class FatalError(ConnectorError):
     """A request the service refused for good (4xx other than 429): retrying cannot help."""
 
 
+class OutcomeUnknown(FatalError):
+    """A call that creates something failed in a way that leaves open whether it happened
+    (a dropped connection, a 5xx, a cut-off answer): retrying blindly could do it twice."""
+
+
 class BudgetExhausted(FatalError):
     """The work would not fit in what is left of the service's quota; nothing was started."""
 

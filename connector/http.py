@@ -13,7 +13,7 @@ import requests
 from connector import retry
 from connector.errors import (
     ConnectorError,
-    FatalError,
+    OutcomeUnknown,
     RetriableError,
     classify,
     describe_exception,
@@ -97,7 +97,11 @@ class JsonApi:
                 response = self.session.request(
                     method, url, params=params, json=body, timeout=self.edge.timeout
                 )
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,  # the body was cut off mid-stream
+            ) as error:
                 failure: ConnectorError = RetriableError(
                     self.service, method, safe_path(url), None, describe_exception(error)
                 )
@@ -113,6 +117,8 @@ class JsonApi:
                 response.headers,
             )
             if problem is not None:
+                if problem.status == 429 and problem.retry_after is None:
+                    problem.retry_after = self._quota_reset(response.headers)
                 raise self._unless_unsafe(problem, idempotent)
             if not response.content:
                 return None
@@ -130,10 +136,20 @@ class JsonApi:
 
         return retry.call(self.edge.policy, attempt, self.edge.sleep, self.stats.count_retry)
 
+    def _quota_reset(self, headers: Mapping[str, str]) -> float | None:
+        """For a 429 without Retry-After: the seconds until the reported quota window resets."""
+        quota = self.throttle.quota if self.throttle is not None else None
+        if quota is None or quota.reset is None:
+            return None
+        try:
+            return max(0.0, float(headers.get(quota.reset, "")))
+        except ValueError:
+            return None
+
     def _unless_unsafe(self, error: ConnectorError, idempotent: bool) -> ConnectorError:
         if idempotent or not isinstance(error, RetriableError) or error.status == 429:
             return error
-        return FatalError(
+        return OutcomeUnknown(
             error.service,
             error.method,
             error.path,

@@ -33,6 +33,9 @@ SURVEYMONKEY_QUOTA = QuotaHeaders(
 
 
 class Throttle:
+    """`clock` and `sleep` go together: a fake sleep must move the fake clock it is given,
+    or a throttle that has to wait would wait forever."""
+
     def __init__(
         self,
         per_minute: int | None = None,

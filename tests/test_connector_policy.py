@@ -13,6 +13,7 @@ import responses
 from connector import retry
 from connector.errors import (
     FatalError,
+    OutcomeUnknown,
     RetriableError,
     RetriesExhausted,
     api_detail,
@@ -272,7 +273,7 @@ def test_a_cut_off_json_body_is_retried() -> None:
 def test_a_create_is_not_retried_after_a_5xx_but_is_after_a_429() -> None:
     url = f"{BASE}/v3/surveys/1/collectors"
     responses.post(url, status=503, json={"error": {"id": "1051", "message": "unreachable"}})
-    with pytest.raises(FatalError, match="may have been carried out"):
+    with pytest.raises(OutcomeUnknown, match="may have been carried out"):
         api(Sleeps()).request("POST", url, body={"type": "email"}, idempotent=False)
     responses.reset()
     responses.post(url, status=429, headers={"Retry-After": "2"}, body="")
@@ -299,3 +300,26 @@ def test_retries_exhausted_on_a_persistent_502_says_so() -> None:
     responses.get(url, status=502, body="<html>Bad Gateway</html>")
     with pytest.raises(RetriesExhausted, match=r"502.*gave up after 3 attempts"):
         api(Sleeps(), RetryPolicy(max_attempts=3)).request("GET", url)
+
+
+@responses.activate
+def test_a_429_without_retry_after_waits_for_the_reported_quota_reset() -> None:
+    url = f"{BASE}/v3/surveys"
+    responses.get(
+        url,
+        status=429,
+        headers={"X-Ratelimit-App-Global-Minute-Reset": "12"},
+        json={"error": {"id": "1040", "message": "Too many requests"}},
+    )
+    responses.get(url, json={"data": []})
+    sleeps = Sleeps()
+    session = requests.Session()
+    client = JsonApi(
+        "surveymonkey",
+        BASE,
+        session,
+        Edge(sleep=sleeps),
+        Throttle(quota=SURVEYMONKEY_QUOTA, sleep=sleeps),
+    )
+    assert client.request("GET", url) == {"data": []}
+    assert sleeps == [12.0]
