@@ -38,6 +38,8 @@ unit: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.sandbox_scale
+	$(BIN)/python -m bench.connectors
+	$(BIN)/python -m bench.zendesk_object_model
 
 sandbox: $(VENV)/.runtime
 	$(BIN)/deskbridge sandbox serve --port 8765

@@ -81,5 +81,6 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    print("sandbox stopped", flush=True)
+    with contextlib.suppress(BrokenPipeError):  # whoever started us may have stopped listening
+        print("sandbox stopped", flush=True)
     return 0
