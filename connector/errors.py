@@ -158,9 +158,25 @@ def classify(
     return FatalError(service, method, path, status, detail)
 
 
+URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def scrub_urls(text: str) -> str:
+    """Every URL in `text` without user info and with secret-looking query values hidden."""
+
+    def scrubbed(found: re.Match[str]) -> str:
+        parts = urlsplit(found.group(0))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{host}{port}{safe_path(found.group(0))}"
+
+    return URL_IN_TEXT.sub(scrubbed, text)
+
+
 def describe_exception(error: BaseException) -> str:
-    """A transport failure in words, without the request (and so without its headers)."""
-    return f"{type(error).__name__}: {_clip(str(error))}"
+    """A transport failure in words, without the request (and so without its headers), and
+    with any URL it quotes scrubbed of credentials."""
+    return f"{type(error).__name__}: {_clip(scrub_urls(str(error)))}"
 
 
 JsonBody = Any

@@ -323,3 +323,15 @@ def test_a_429_without_retry_after_waits_for_the_reported_quota_reset() -> None:
     )
     assert client.request("GET", url) == {"data": []}
     assert sleeps == [12.0]
+
+
+def test_a_transport_error_quoting_a_url_with_credentials_is_scrubbed() -> None:
+    from connector.errors import describe_exception
+
+    error = requests.ConnectionError(
+        f"HTTPSConnectionPool(host='x.example', port=443): Max retries exceeded with url: "
+        f"https://me:{SECRET}@x.example:8443/v3/surveys?access_token={SECRET}&page=2"
+    )
+    text = describe_exception(error)
+    assert SECRET not in text
+    assert "https://x.example:8443/v3/surveys?access_token=***&page=2" in text
