@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import math
 import re
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 
 import requests
 
+from bench.sandbox_process import sandbox_process
 from connector.http import Edge
 from connector.mailchimp import MailchimpConnector, MemberUpdate
 from connector.zendesk import ExportPage, ZendeskAccount, ZendeskConnector, ZendeskLimits
@@ -119,29 +119,8 @@ def push_members(url: str, members: int) -> Phase:
 
 
 def run(size: int) -> list[Phase]:
-    command = [
-        sys.executable,
-        "-m",
-        "jobs.cli",
-        "sandbox",
-        "serve",
-        "--port",
-        "0",
-        "--users",
-        str(size),
-        "--rate-limits",
-        "off",
-    ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as sandbox:
-        try:
-            assert sandbox.stdout is not None
-            found = re.search(r"(http://[\d.]+:\d+)", sandbox.stdout.readline())
-            if not found:
-                raise RuntimeError("the sandbox did not start")
-            url = found.group(1)
-            return [pull_users(url, size), push_members(url, size)]
-        finally:
-            sandbox.terminate()
+    with sandbox_process(size) as sandbox:
+        return [pull_users(sandbox.url, size), push_members(sandbox.url, size)]
 
 
 def main() -> int:

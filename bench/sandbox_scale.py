@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from bench.sandbox_process import sandbox_process
 
 AUTH = ("admin@example.com/token", "sandbox-token")
 STARTUP_LIMIT_SECONDS = 60
@@ -55,36 +56,12 @@ def pull(url: str, kind: str) -> tuple[int, int, float]:
 
 def measure(users: int, kinds: list[str]) -> Figures:
     figures = Figures(users)
-    command = [
-        sys.executable,
-        "-m",
-        "jobs.cli",
-        "sandbox",
-        "serve",
-        "--port",
-        "0",
-        "--users",
-        str(users),
-        "--rate-limits",
-        "off",
-    ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        first_line = process.stdout.readline()
-        found = re.search(r"(http://[\d.]+:\d+)", first_line)
-        if not found:
-            raise RuntimeError(f"the sandbox did not start: {first_line!r}")
-        url = found.group(1)
-        requests.get(f"{url}/_sandbox/", timeout=60).raise_for_status()
+    with sandbox_process(users) as sandbox:
         figures.startup_seconds = time.perf_counter() - started
         for kind in kinds:
-            figures.pulls[kind] = pull(url, kind)
-        figures.peak_mib = peak_rss_mib(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+            figures.pulls[kind] = pull(sandbox.url, kind)
+        figures.peak_mib = peak_rss_mib(sandbox.pid)
     return figures
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,32 +25,12 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bench.sandbox_process import sandbox_process
 from connector.http import Edge
 from connector.zendesk import ExportPage, ZendeskAccount, ZendeskConnector, ZendeskLimits
 
 EMAIL = "admin@example.com"
 TOKEN = "sandbox-token"  # noqa: S105  (the sandbox's documented fake token)
-
-
-@contextmanager
-def sandbox(users: int) -> Iterator[str]:
-    command = [
-        sys.executable, "-m", "jobs.cli", "sandbox", "serve",
-        "--port", "0", "--users", str(users), "--rate-limits", "off",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        first_line = process.stdout.readline()
-        found = re.search(r"(http://[\d.]+:\d+)", first_line)
-        if not found:
-            raise RuntimeError(f"the sandbox did not start: {first_line!r}")
-        url = found.group(1)
-        requests.get(f"{url}/_sandbox/", timeout=120).raise_for_status()
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def requests_logged(url: str) -> int:
@@ -119,7 +97,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--url", help="a running sandbox (seeded as you like) instead of a new one")
     args = parser.parse_args()
-    with sandbox(args.users) if args.url is None else _given(args.url) as url:
+    with _sandbox_url(args.users) if args.url is None else _given(args.url) as url:
         figures = {
             "zenpy objects + to_dict()": best_of(args.repeat, url, with_zenpy_objects),
             "connector, raw JSON pages": best_of(args.repeat, url, with_connector),
@@ -136,6 +114,12 @@ def main() -> int:
 @contextmanager
 def _given(url: str) -> Iterator[str]:
     yield url.rstrip("/")
+
+
+@contextmanager
+def _sandbox_url(users: int) -> Iterator[str]:
+    with sandbox_process(users) as running:
+        yield running.url
 
 
 if __name__ == "__main__":
