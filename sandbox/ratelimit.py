@@ -31,12 +31,15 @@ class WindowLimit:
         self.window = window
         self._clock = clock
         self._lock = threading.Lock()
+        # Windows are counted from when the limit was set up, as an account's first request
+        # would start its own; this also keeps a test's burst inside one window.
+        self._origin = clock.virtual_elapsed()
         self._window_index = -1
         self._used = 0
 
     def take(self) -> Admission:
         with self._lock:
-            elapsed = self._clock.virtual_elapsed()
+            elapsed = self._clock.virtual_elapsed() - self._origin
             index = int(elapsed // self.window)
             if index != self._window_index:
                 self._window_index, self._used = index, 0
