@@ -81,9 +81,21 @@ SETS: dict[str, dict[str, Any]] = {
 }
 
 
-def stamp(rng: random.Random, days: int) -> str:
+EPOCH_TIMES = False  # --times epoch: the profile holds Unix seconds instead of Zendesk's strings
+
+
+def stamp(rng: random.Random, days: int) -> str | int:
     moment = NOW - timedelta(minutes=rng.randrange(days * 24 * 60))
+    if EPOCH_TIMES:
+        return int(moment.timestamp())
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def join_date(moment: str | int) -> str | int:
+    """A date field: midnight UTC of the day, as Zendesk stores dates (or as Unix seconds)."""
+    if isinstance(moment, int):
+        return moment - moment % 86_400
+    return moment[:10] + "T00:00:00Z"
 
 
 def profile(rng: random.Random, i: int) -> dict[str, Any]:
@@ -93,7 +105,7 @@ def profile(rng: random.Random, i: int) -> dict[str, Any]:
         "product_line": rng.choice(["product_line_a", "product_line_b", "product_line_c", None]),
         "average_annual_spend": round(rng.uniform(0, 3000), 2),
         "vip": rng.random() < 0.1,
-        "plan_join_date": stamp(rng, 1500)[:10] + "T00:00:00Z",
+        "plan_join_date": join_date(stamp(rng, 1500)),
         "tier": rng.choice(["silver", "gold", "platinum"]),
     }
     if rng.random() < 0.6:
@@ -138,7 +150,15 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--separately", action="store_true", help="one predicate call per set")
+    parser.add_argument(
+        "--times",
+        choices=("iso", "epoch"),
+        default="iso",
+        help="times in the profiles as Zendesk's ISO strings or as Unix seconds",
+    )
     args = parser.parse_args()
+    global EPOCH_TIMES
+    EPOCH_TIMES = args.times == "epoch"
 
     started = time.perf_counter()
     compiled = {name: compile_conditions(spec) for name, spec in SETS.items()}
