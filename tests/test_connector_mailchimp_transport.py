@@ -233,18 +233,28 @@ def test_more_than_ten_connections_is_refused(wanted: Any) -> None:
         connector(max_connections=wanted)
 
 
+class InFlight:
+    """Counts how many mocked requests are being answered at once, and the most seen."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._now = 0
+        self.peak = 0
+
+    def hold(self, seconds: float = 0.02) -> None:
+        with self._lock:
+            self._now += 1
+            self.peak = max(self.peak, self._now)
+        time.sleep(seconds)
+        with self._lock:
+            self._now -= 1
+
+
 def test_no_more_requests_are_in_flight_than_max_connections() -> None:
-    in_flight, peak = 0, 0
-    lock = threading.Lock()
+    in_flight = InFlight()
 
     def slow_batch(request: Any) -> tuple[int, dict[str, str], str]:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.02)
-        with lock:
-            in_flight -= 1
+        in_flight.hold()
         sent = json.loads(request.body)["members"]
         created = [{"email_address": m["email_address"], "status": m["status"]} for m in sent]
         body = {"new_members": created, "updated_members": [], "errors": []}
@@ -255,22 +265,15 @@ def test_no_more_requests_are_in_flight_than_max_connections() -> None:
         rsps.add_callback(responses.POST, LIST_URL, callback=slow_batch)
         result = connector(max_connections=3).upsert(LIST_ID, members, "subscribed")
         assert len(rsps.calls) == 6
-    assert peak == 3
+    assert in_flight.peak == 3
     assert len(result.created) == 3000
 
 
 def test_callers_on_many_threads_share_the_connection_limit() -> None:
-    in_flight, peak = 0, 0
-    lock = threading.Lock()
+    in_flight = InFlight()
 
     def slow_archive(request: Any) -> tuple[int, dict[str, str], str]:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.02)
-        with lock:
-            in_flight -= 1
+        in_flight.hold()
         return 204, {}, ""
 
     client = connector(max_connections=2)
@@ -287,7 +290,7 @@ def test_callers_on_many_threads_share_the_connection_limit() -> None:
         for thread in threads:
             thread.join()
         assert len(rsps.calls) == 6
-    assert peak == 2
+    assert in_flight.peak == 2
 
 
 def test_an_api_key_names_its_data_centre() -> None:
