@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import responses
 
@@ -17,6 +19,11 @@ BASE = "https://api.surveymonkey.com/v3"
 TOKEN = "sm-s3cr3t-bearer-4c1d"
 WALL = 1_795_000_000.0  # the fake wall clock: 2026-11-18 11:06:40 UTC
 FIXTURES = Path(__file__).parent / "fixtures"
+COLLECTOR = "177480111"
+MESSAGE = "27137772"
+MESSAGE_PATH = f"/collectors/{COLLECTOR}/messages/{MESSAGE}"
+BULK = f"{MESSAGE_PATH}/recipients/bulk"
+SEND = f"{MESSAGE_PATH}/send"
 
 
 def fixture(name: str) -> Any:
@@ -111,3 +118,15 @@ def sent(method: str, path_end: str) -> list[Any]:
 
 def calls_to(method: str, path_end: str) -> int:
     return len(sent(method, path_end))
+
+
+@pytest.fixture
+def mocked() -> Iterator[None]:
+    """Every request goes to `responses`; anything unregistered fails. Modules that import it
+    turn it on for all their tests with `pytestmark = pytest.mark.usefixtures("mocked")`."""
+    responses.start()
+    try:
+        yield
+    finally:
+        responses.stop()
+        responses.reset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -20,35 +19,26 @@ from connector.surveymonkey import (
 )
 from tests.surveymonkey_connector_helpers import (
     BASE,
+    BULK,
+    COLLECTOR,
+    MESSAGE,
+    MESSAGE_PATH,
+    SEND,
     FakeTime,
     calls_to,
     connector,
     fixture,
+    mocked,  # noqa: F401 (the fixture)
     reply,
     sent,
 )
 
-COLLECTOR = "177480111"
-MESSAGE = "27137772"
-MESSAGE_PATH = f"/collectors/{COLLECTOR}/messages/{MESSAGE}"
-BULK = f"{MESSAGE_PATH}/recipients/bulk"
-SEND = f"{MESSAGE_PATH}/send"
+pytestmark = pytest.mark.usefixtures("mocked")
 
 
 @pytest.fixture
 def time() -> FakeTime:
     return FakeTime()
-
-
-@pytest.fixture(autouse=True)
-def mocked() -> Iterator[None]:
-    """Every request in these tests goes to `responses`; anything unregistered fails."""
-    responses.start()
-    try:
-        yield
-    finally:
-        responses.stop()
-        responses.reset()
 
 
 # --- surveys ----------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 import responses
@@ -11,35 +9,27 @@ import responses
 from connector.errors import BudgetExhausted, FatalError, RetriesExhausted
 from connector.surveymonkey import IncompleteRecipients, Invitee
 from tests.surveymonkey_connector_helpers import (
+    BULK,
+    COLLECTOR,
+    MESSAGE,
+    SEND,
     TOKEN,
     FakeTime,
     calls_to,
     connector,
     fixture,
+    mocked,  # noqa: F401 (the fixture)
     quota,
     reply,
 )
 
-COLLECTOR = "177480111"
-MESSAGE = "27137772"
-BULK = f"/collectors/{COLLECTOR}/messages/{MESSAGE}/recipients/bulk"
-SEND = f"/collectors/{COLLECTOR}/messages/{MESSAGE}/send"
 ADDED = {"succeeded": [{"id": "1", "email": "a@example.com"}]}
+pytestmark = pytest.mark.usefixtures("mocked")
 
 
 @pytest.fixture
 def time() -> FakeTime:
     return FakeTime()
-
-
-@pytest.fixture(autouse=True)
-def mocked() -> Iterator[None]:
-    responses.start()
-    try:
-        yield
-    finally:
-        responses.stop()
-        responses.reset()
 
 
 def people(count: int) -> list[Invitee]:
