@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -70,6 +71,15 @@ class Endpoints:
         if ref is None:
             not_found(f"audience {audience.id} has no member {key}")
         return audience.member(ref)
+
+    def member_page(
+        self, audience: Audience, refs: Sequence[int], offset: int, count: int, base: str
+    ) -> list[Json]:
+        """The members at `refs[offset : offset + count]`, as the API shows them."""
+        return [
+            self.member_body(audience, audience.member(ref), base)
+            for ref in refs[offset : offset + count]
+        ]
 
     def member_body(self, audience: Audience, member: Member, base: str) -> Json:
         body = member_json(member, audience.id, base)

@@ -48,10 +48,7 @@ class MembersEndpoints(Endpoints):
         refs = audience.refs(wanted)
         base = self.base(request)
         href = f"{base}/lists/{audience.id}/members"
-        members = [
-            self.member_body(audience, audience.member(ref), base)
-            for ref in refs[offset : offset + count]
-        ]
+        members = self.member_page(audience, refs, offset, count, base)
         return self.answer(
             request,
             {

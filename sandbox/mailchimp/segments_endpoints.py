@@ -130,10 +130,7 @@ class SegmentsEndpoints(Endpoints):
         refs = audience.refs(self.account.segment_filter(list_id, segment, _statuses(request)))
         base = self.base(request)
         href = f"{base}/lists/{audience.id}/segments/{segment.id}/members"
-        members = [
-            self.member_body(audience, audience.member(ref), base)
-            for ref in refs[offset : offset + count]
-        ]
+        members = self.member_page(audience, refs, offset, count, base)
         return self.answer(
             request,
             {
