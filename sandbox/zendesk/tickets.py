@@ -79,12 +79,15 @@ BAD_REASONS = (
 )
 
 
+TICKET_ID_BASE = 1  # ticket ids count up from 1, in the order tickets were created
+
+
 def ticket_id(index: int) -> int:
-    return index + 1
+    return TICKET_ID_BASE + index
 
 
 class TicketStore(SeededStore):
-    id_base = 1
+    id_base = TICKET_ID_BASE
 
     def __init__(self, population: Population) -> None:
         self.population = population
