@@ -23,6 +23,7 @@ from mappings.toml_source import PathKey
 __all__ = [
     "ConfigError",
     "ConfigProblem",
+    "PathProblem",
     "did_you_mean",
     "explain_validation_error",
     "format_path",
@@ -71,10 +72,8 @@ class ConfigProblem:
     @classmethod
     def from_condition(cls, problem: Problem, file: str, line: int, path: PathKey) -> ConfigProblem:
         """A conditions-engine problem, found under `path` (the spec's place in the config)."""
-        parts: list[str | int] = []
-        for index, key in _LOCATION_PART.findall(problem.location):
-            parts.append(int(index) if index else key)
-        return cls(file, line, (*path, *parts), problem.message, problem.suggestion)
+        placed = PathProblem.from_condition(problem, path)
+        return cls(file, line, placed.path, placed.message, placed.suggestion)
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.file, self.line, format_path(self.path))
@@ -232,3 +231,24 @@ def _flatten(annotation: Any) -> list[Any]:
     if origin is Union or origin is types.UnionType:
         return [inner for arg in get_args(annotation) for inner in _flatten(arg)]
     return [annotation]
+
+
+@dataclass(frozen=True)
+class PathProblem:
+    """A problem placed by key path only; the loader adds the file and line (`ConfigProblem`)."""
+
+    path: PathKey
+    message: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        return f"{format_path(self.path)}: {self.message}{hint}"
+
+    @classmethod
+    def from_condition(cls, problem: Problem, path: PathKey) -> PathProblem:
+        """A conditions-engine problem, found under `path` (the spec's place in the config)."""
+        parts: list[str | int] = []
+        for index, key in _LOCATION_PART.findall(problem.location):
+            parts.append(int(index) if index else key)
+        return cls((*path, *parts), problem.message, problem.suggestion)

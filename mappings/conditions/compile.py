@@ -25,8 +25,10 @@ from mappings.conditions.operators import (
 from mappings.conditions.predicates import Test, build, getter
 from mappings.conditions.problems import ConditionsError, Problem, did_you_mean, join_location
 from mappings.conditions.values import now_us
+from mappings.schema import describe_options
 
 GROUP_KEYS = ("all", "any")
+OPTION_OPERATORS = ("is", "is_not", "includes", "not_includes")
 CONDITION_KEYS = ("field", "operator", "value")
 
 
@@ -200,11 +202,36 @@ def _condition(
     except ValueError as error:
         problems.append(Problem(val_where, str(error)))
         return None
+    if field.options and operator in OPTION_OPERATORS:
+        want = _option_tags(field, value, val_where, problems)
     if len(problems) > before:
         return None
     read = getter(field.path)
     test = build(kind, operator, want, read)
     return Leaf(location, field, operator, kind, value, want, read, test)
+
+
+def _option_tags(field: Field, value: object, where: str, problems: list[Problem]) -> Value:
+    """A dropdown/multiselect value written as an option's name or tag, as the tag(s) data holds."""
+    written = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    tags: list[str] = []
+    for text in written:
+        option = field.option_for(text) if isinstance(text, str) else None
+        if option is None:
+            names = [o.name for o in field.options] + [o.tag for o in field.options]
+            problems.append(
+                Problem(
+                    where,
+                    f"{text!r} is not an option of {field.address}; "
+                    f"its options are {describe_options(field.options)}",
+                    did_you_mean(str(text), names),
+                )
+            )
+        else:
+            tags.append(option.tag.casefold())
+    if isinstance(value, str):
+        return tags[0] if tags else None
+    return frozenset(tags)
 
 
 def _field(

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mappings.conditions.problems import did_you_mean
+from mappings.schema import FieldOption, UserFieldSchema, find_option
 
 
 class FieldType(enum.Enum):
@@ -77,7 +78,7 @@ CATALOGUE_TYPES: dict[str, FieldType] = {
     "list": FieldType.LIST,
 }
 
-Catalogue = Mapping[str, "str | FieldType"]
+Catalogue = Mapping[str, "str | FieldType | UserFieldSchema"]
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,18 @@ class Field:
     address: str
     path: tuple[str, ...]
     type: FieldType
+    options: tuple[FieldOption, ...] = ()  # a dropdown's or multiselect's, when the schema is known
+
+    def option_for(self, value: str) -> FieldOption | None:
+        return find_option(self.options, value)
 
 
-def catalogue_type(kind: str | FieldType) -> FieldType:
+def catalogue_type(kind: str | FieldType | UserFieldSchema) -> FieldType:
     """A catalogue entry's type; an unknown Zendesk type (e.g. `lookup`) is treated as untyped."""
     if isinstance(kind, FieldType):
         return kind
+    if isinstance(kind, UserFieldSchema):
+        kind = kind.type
     return CATALOGUE_TYPES.get(kind.lower(), FieldType.ANY)
 
 
@@ -113,7 +120,9 @@ def resolve_field(address: str, catalogue: Catalogue | None) -> Field | tuple[st
         if catalogue is None:
             return Field(address, ("user_fields", key), FieldType.ANY)
         if key in catalogue:
-            return Field(address, ("user_fields", key), catalogue_type(catalogue[key]))
+            entry = catalogue[key]
+            options = entry.options if isinstance(entry, UserFieldSchema) else ()
+            return Field(address, ("user_fields", key), catalogue_type(entry), options)
         known = ", ".join(sorted(catalogue)) or "none"
         return f"unknown user field {key!r}; known user fields: {known}", _suggest(key, catalogue)
     if address.startswith(MAILCHIMP_STATUS) and len(address) > len(MAILCHIMP_STATUS):

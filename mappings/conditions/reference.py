@@ -51,6 +51,8 @@ def _condition(
     kind = effective_type(field.type, operator, item.get("value"))
     assert kind is not None
     want = normalise_value(kind, operator, item.get("value"), "value" in item)
+    if field.options and operator in ("is", "is_not", "includes", "not_includes"):
+        want = _as_option_tags(field, item["value"])
     raw = _read(profile, field.path)
     if operator in ("present", "not_present"):
         present = _present(kind, raw)
@@ -83,6 +85,16 @@ def _condition(
         return moment < now - span
     assert isinstance(want, int)
     return _compare(operator, moment, EPOCH + timedelta(microseconds=want))
+
+
+def _as_option_tags(field: Field, value: Any) -> str | frozenset[str]:
+    """Options named in the spec, as the tags a profile holds."""
+    if isinstance(value, str):
+        option = field.option_for(value)
+        assert option is not None
+        return option.tag.casefold()
+    found = [field.option_for(v) for v in value]
+    return frozenset(o.tag.casefold() for o in found if o is not None)
 
 
 def _read(profile: Any, path: tuple[str, ...]) -> Any:

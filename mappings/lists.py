@@ -1,0 +1,87 @@
+"""Customer lists: who is in, and in which sub-list when the list is grouped.
+
+A list with `group_by = "user_fields.phone_model"` is one sub-list per value, named
+`"<list>: <value>"` ("Phones: iPhone 15"). A dropdown's value is shown by its option's name, not its
+tag. A list-valued field (tags, a multiselect) puts a customer in one sub-list per item. A customer
+with no value for `group_by` is in none of the sub-lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from mappings.conditions import Compiled
+from mappings.conditions.fields import Field, FieldType
+from mappings.conditions.predicates import getter
+from mappings.config import CustomerList
+
+
+class Membership(NamedTuple):
+    """A customer's place: the list, and the group within it (None for an ungrouped list)."""
+
+    list: str
+    group: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The (sub-)list's name: `VIP customers`, `Phones: iPhone 15`."""
+        return self.list if self.group is None else f"{self.list}: {self.group}"
+
+
+@dataclass
+class CompiledList:
+    name: str
+    index: int
+    spec: CustomerList
+    conditions: Compiled
+    group_by: Field | None = None
+    _whole: tuple[Membership, ...] = field(init=False, repr=False)
+    _read: Callable[[Any], object] | None = field(init=False, repr=False)
+    _groups: dict[str, Membership] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._whole = (Membership(self.name),)
+        self._read = getter(self.group_by.path) if self.group_by else None
+
+    def memberships(self, profile: Any) -> tuple[Membership, ...]:
+        """Where a profile that meets the conditions belongs (empty: no value to group by)."""
+        if self._read is None:
+            return self._whole
+        raw = self._read(profile)
+        values = raw if isinstance(raw, list) else (raw,)
+        found = []
+        for value in values:
+            label = self.group_label(value)
+            if label is not None:
+                found.append(self._member(label))
+        return tuple(dict.fromkeys(found))
+
+    def group_label(self, value: object) -> str | None:
+        """How a group_by value is named; None when there is no usable value."""
+        if value is None or isinstance(value, dict | list):
+            return None
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        if not text:
+            return None
+        if self.group_by is not None and self.group_by.options:
+            option = self.group_by.option_for(text)
+            if option is not None:
+                return option.name
+        return text
+
+    def _member(self, label: str) -> Membership:
+        found = self._groups.get(label)
+        if found is None:
+            found = self._groups[label] = Membership(self.name, label)
+        return found
+
+
+GROUPABLE = frozenset(
+    {FieldType.TEXT, FieldType.NUMBER, FieldType.BOOLEAN, FieldType.LIST, FieldType.ANY}
+)

@@ -1,0 +1,129 @@
+"""The one entry point: a config file (and its includes) to compiled mappings, or every problem.
+
+    loaded = load("config.toml", schema=schema)     # raises ConfigError listing every problem
+    loaded.config, loaded.mappings, loaded.warnings
+
+`check` is the pure form: files, globbing and the environment are passed in, and problems come
+back (errors and warnings, sorted by file and line) instead of being raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mappings.actions import compile_action
+from mappings.build import compile_mappings, conditions_problems
+from mappings.config import Action, Config
+from mappings.engine import Mappings
+from mappings.loader import (
+    ExpandGlob,
+    Merged,
+    ReadText,
+    apply_env_overrides,
+    load_documents,
+    merge,
+    validate,
+)
+from mappings.problems import ConfigError, ConfigProblem, PathProblem
+from mappings.schema import ZendeskSchema
+from mappings.toml_source import PathKey
+
+
+@dataclass(frozen=True)
+class Loaded:
+    config: Config
+    mappings: Mappings
+    warnings: tuple[ConfigProblem, ...]
+    merged: Merged
+
+    def locate(self, path: PathKey) -> str:
+        """`file:line` where `path` was written."""
+        origin = self.merged.origin_of(path)
+        return f"{origin.file}:{origin.line}"
+
+
+def check(
+    path: str,
+    read_text: ReadText,
+    expand_glob: ExpandGlob,
+    env: Mapping[str, str],
+    schema: ZendeskSchema | None = None,
+) -> tuple[Loaded | None, list[ConfigProblem]]:
+    """Load, merge, override, validate and compile; all problems, sorted."""
+    documents, problems = load_documents(path, read_text, expand_glob)
+    if not documents:
+        return None, problems
+    merged, merge_problems = merge(documents)
+    merged, override_problems = apply_env_overrides(merged, env)
+    problems += merge_problems + override_problems
+    config, validation_problems = validate(Config, merged, env, read_text)
+    problems += validation_problems
+    mappings = None
+    if config is not None:
+        mappings, found = compile_mappings(config, schema)
+        problems += [_placed(merged, p) for p in found]
+    else:
+        problems += [
+            _placed(merged, p)
+            for p in _meaning_of_raw(merged.data, schema)
+            if not _already(problems, merged, p)
+        ]
+    problems = sorted(dict.fromkeys(problems), key=ConfigProblem.sort_key)
+    if config is None or mappings is None or any(not p.warning for p in problems):
+        return None, problems
+    warnings = tuple(p for p in problems if p.warning)
+    return Loaded(config, mappings, warnings, merged), problems
+
+
+def _placed(merged: Merged, problem: PathProblem) -> ConfigProblem:
+    return merged.problem(problem.path, problem.message, problem.suggestion)
+
+
+def _already(problems: list[ConfigProblem], merged: Merged, problem: PathProblem) -> bool:
+    return any(p.path[: len(problem.path)] == problem.path for p in problems)
+
+
+def _meaning_of_raw(data: dict[str, Any], schema: ZendeskSchema | None) -> list[PathProblem]:
+    """Condition and action problems in a config the model refused, reported in the same pass."""
+    found: list[PathProblem] = []
+    for section in ("rules", "lists"):
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            spec = item.get("conditions")
+            if isinstance(spec, dict):
+                found += conditions_problems(spec, (section, index, "conditions"), schema)
+            actions = item.get("actions") if section == "rules" else None
+            for position, action in enumerate(actions if isinstance(actions, list) else []):
+                if isinstance(action, dict) and isinstance(action.get("field"), str):
+                    where = (section, index, "actions", position)
+                    spoken = Action.model_construct(
+                        field=action["field"], value=action.get("value")
+                    )
+                    compile_action(spoken, schema, where, found)
+    return found
+
+
+def load(
+    path: str, env: Mapping[str, str] | None = None, schema: ZendeskSchema | None = None
+) -> Loaded:
+    """The thin edge: real files and (by default) `os.environ`; raises `ConfigError`."""
+    import glob
+    import os
+    from pathlib import Path
+
+    def read_text(name: str) -> str:
+        return Path(name).read_text(encoding="utf-8")
+
+    def expand(pattern: str) -> list[str]:
+        return [name.replace(os.sep, "/") for name in glob.glob(pattern)]
+
+    loaded, problems = check(path, read_text, expand, os.environ if env is None else env, schema)
+    if loaded is None:
+        raise ConfigError(p for p in problems if not p.warning)
+    return loaded
