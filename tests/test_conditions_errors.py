@@ -71,7 +71,8 @@ def cond(field: Any = "tags", operator: Any = "includes", **value: Any) -> dict[
             {"any": [cond(field="tickets.count", operator="greater_then", value=1)]},
             "any[0].operator: unknown operator 'greater_then'; expected one of is, is_not, "
             "less_than, greater_than, less_than_or_equal, greater_than_or_equal, includes, "
-            "not_includes, present, not_present, within_previous_n_days, within_next_n_days, "
+            "not_includes, includes_string, not_includes_string, present, not_present, "
+            "within_previous_n_days, within_next_n_days, "
             "more_than_n_days_ago (did you mean 'greater_than'?)",
             id="unknown-operator",
         ),
@@ -84,7 +85,7 @@ def cond(field: Any = "tags", operator: Any = "includes", **value: Any) -> dict[
         pytest.param(
             {"all": [cond(field="user.name", operator="less_than", value="m")]},
             "all[0].operator: less_than does not apply to user.name (text); "
-            "expected one of is, is_not, present, not_present",
+            "expected one of is, is_not, includes_string, not_includes_string, present, not_present",
             id="operator-does-not-fit-text",
         ),
         pytest.param(

@@ -13,6 +13,7 @@ from mappings.conditions import compile_conditions
 from tests.test_conditions_support import MISSING, NOW, evaluate
 
 Row = tuple[str, str, object, object, bool]
+IOS, EMAIL = "user_fields.ios_version", "user.email"
 
 
 def rows(*items: tuple[str, Row]) -> list[Any]:
@@ -32,6 +33,29 @@ TEXT = rows(
     ("text-is-not-same-other-case", ("user.role", "is_not", "agent", "Agent", False)),
     ("text-is-not-missing-does-not-match", ("user.role", "is_not", "agent", MISSING, False)),
     ("text-is-not-ill-typed", ("user.role", "is_not", "agent", ["agent"], False)),
+    ("text-has", (IOS, "includes_string", "17.", "17.4.1", True)),
+    ("text-has-case", (EMAIL, "includes_string", "@ACME", "a@acme.test", True)),
+    (
+        "text-has-absent",
+        (IOS, "includes_string", "17.", "18.0", False),
+    ),
+    (
+        "text-has-missing",
+        (IOS, "includes_string", "17", MISSING, False),
+    ),
+    (
+        "text-has-ill-typed",
+        (IOS, "includes_string", "17", 17, False),
+    ),
+    ("text-lacks", (EMAIL, "not_includes_string", "@acme", "a@b.test", True)),
+    (
+        "text-lacks-has",
+        (EMAIL, "not_includes_string", "@acme", "a@acme.t", False),
+    ),
+    (
+        "text-lacks-missing",
+        (EMAIL, "not_includes_string", "@acme", MISSING, False),
+    ),
     ("text-present", ("user.phone", "present", MISSING, "+39 06 1234", True)),
     ("text-present-empty", ("user.phone", "present", MISSING, "", False)),
     ("text-not-present-missing", ("user.phone", "not_present", MISSING, MISSING, True)),

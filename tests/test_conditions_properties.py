@@ -82,7 +82,7 @@ def _value_for(kind: FieldType, operator: str) -> st.SearchStrategy[Any]:
 
 
 OPERATORS: dict[FieldType, list[str]] = {
-    FieldType.TEXT: ["is", "is_not"],
+    FieldType.TEXT: ["is", "is_not", "includes_string", "not_includes_string"],
     FieldType.NUMBER: ["is", "is_not", "less_than", "greater_than", "less_than_or_equal"],
     FieldType.BOOLEAN: ["is", "is_not"],
     FieldType.TIME: [

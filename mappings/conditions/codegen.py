@@ -35,6 +35,7 @@ _COMPARE = {
     "less_than_or_equal": "<=",
     "greater_than_or_equal": ">=",
 }
+_SUBSTRING = {"includes_string": "in", "not_includes_string": "not in"}
 # How a read value is converted once per profile: local-name prefix and template.
 _CONVERT = {
     "f": "{r}.casefold() if _is({r}, str) else None",
@@ -143,6 +144,8 @@ def _leaf(leaf: Any, source: _Source) -> str:
     w = source.bind("W", leaf.want)
     if kind is FieldType.TEXT:
         f = source.converted("f", path)
+        if operator in _SUBSTRING:
+            return f"({f} is not None and {w} {_SUBSTRING[operator]} {f})"
         return f"({f} is not None and {f} {_COMPARE[operator]} {w})"
     if kind is FieldType.BOOLEAN:
         r = source.read(path)

@@ -15,6 +15,7 @@ from mappings.conditions.values import EPOCH, MICROSECOND, as_time
 
 T = FieldType
 COMPARISONS: Final = ("less_than", "greater_than", "less_than_or_equal", "greater_than_or_equal")
+SUBSTRING: Final = ("includes_string", "not_includes_string")
 N_DAYS: Final = ("within_previous_n_days", "within_next_n_days", "more_than_n_days_ago")
 
 APPLIES_TO: Final[dict[str, frozenset[FieldType]]] = {
@@ -23,6 +24,8 @@ APPLIES_TO: Final[dict[str, frozenset[FieldType]]] = {
     **{op: frozenset({T.NUMBER, T.TIME, T.ANY}) for op in COMPARISONS},
     "includes": frozenset({T.LIST, T.ANY}),
     "not_includes": frozenset({T.LIST, T.ANY}),
+    "includes_string": frozenset({T.TEXT, T.ANY}),
+    "not_includes_string": frozenset({T.TEXT, T.ANY}),
     "present": frozenset(FieldType),
     "not_present": frozenset(FieldType),
     **{op: frozenset({T.TIME, T.ANY}) for op in N_DAYS},
@@ -57,6 +60,8 @@ def effective_type(kind: FieldType, operator: str, value: object) -> FieldType |
         return T.ANY
     if operator in ("includes", "not_includes"):
         return T.LIST
+    if operator in SUBSTRING:
+        return T.TEXT
     if operator in N_DAYS:
         return T.TIME
     if isinstance(value, bool):
@@ -83,6 +88,10 @@ def normalise_value(kind: FieldType, operator: str, value: object, given: bool) 
         expected = N_DAYS_EXPECTED
         if given and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
+    elif kind is T.TEXT and operator in SUBSTRING:
+        expected = "some text to look for (not empty)"
+        if isinstance(value, str) and value:
+            return value.casefold()
     elif kind is T.TEXT:
         expected = EXPECTED_VALUE[kind]
         if isinstance(value, str):

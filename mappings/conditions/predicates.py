@@ -103,6 +103,10 @@ def _text(operator: str, want: Value, get: Getter) -> Test:
             return isinstance(v, str) and v.casefold() == want
 
         return text_is
+    if operator == "includes_string":
+        return lambda p, n: isinstance(v := get(p), str) and want in v.casefold()  # type: ignore[operator]
+    if operator == "not_includes_string":
+        return lambda p, n: isinstance(v := get(p), str) and want not in v.casefold()  # type: ignore[operator]
 
     def text_is_not(p: Any, n: int) -> bool:
         v = get(p)

@@ -65,6 +65,9 @@ def _condition(
     if kind is FieldType.TEXT:
         if not isinstance(raw, str):
             return False
+        assert isinstance(want, str)
+        if operator in ("includes_string", "not_includes_string"):
+            return (want in raw.casefold()) == (operator == "includes_string")
         return (raw.casefold() == want) == (operator == "is")
     if kind is FieldType.BOOLEAN:
         if type(raw) is not bool:
