@@ -17,7 +17,8 @@ rules will leave it, so one run converges: a customer the bad-rating rule flags 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress
@@ -27,16 +28,24 @@ from mappings.conditions import Batch, batch
 from mappings.conditions.values import now_us
 from mappings.config import Config
 from mappings.lists import CompiledList, Membership
-from mappings.rules import NOTHING, CompiledRule, Desired, run_rules
+from mappings.rule_runner import RuleRunner
+from mappings.rules import CompiledRule, Desired, ProfileChange
 from mappings.schema import ZendeskSchema
 
 
 class Evaluation(NamedTuple):
-    """One profile's outcome: what the rules want, where it belongs, and the profile lists saw."""
+    """One profile's outcome: what the rules want, and where it belongs (ungrouped lists first,
+    each in config order) once the rules' values are applied (`profile`)."""
 
     desired: Desired
     memberships: tuple[Membership, ...]
-    profile: Any
+    original: Any
+    change: ProfileChange
+
+    @property
+    def profile(self) -> Any:
+        """The profile as the rules leave it, which the lists saw (built on each access)."""
+        return self.change.apply(self.original) if self.change else self.original
 
     def list_names(self) -> list[str]:
         return [m.name for m in self.memberships]
@@ -51,12 +60,22 @@ class Mappings:
     rules: tuple[CompiledRule, ...]
     lists: tuple[CompiledList, ...]
     checkbox_tags: Mapping[str, str] = field(default_factory=dict)
-    _rule_batch: Batch = field(init=False, repr=False)
-    _list_batch: Batch = field(init=False, repr=False)
+    _order: tuple[CompiledList, ...] = field(init=False, repr=False)
+    _batch: Batch = field(init=False, repr=False)
+    _runner: RuleRunner = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._rule_batch = batch([rule.conditions for rule in self.rules])
-        self._list_batch = batch([lst.conditions for lst in self.lists])
+        # Ungrouped lists first: their memberships are then one `compress` over a constant tuple.
+        self._order = tuple(
+            sorted(self.lists, key=lambda lst: lst.group_by is not None)  # a stable sort
+        )
+        reads = [
+            lst.conditions.reads() | ({lst.group_by.path} if lst.group_by else set())
+            for lst in self._order
+        ]
+        self._runner = RuleRunner(self.rules, self.checkbox_tags, reads)
+        every = [rule.conditions for rule in self.rules] + [lst.conditions for lst in self._order]
+        self._batch = batch(every)  # one function: each field read once for rules and lists
 
     def list_named(self, name: str) -> CompiledList | None:
         return next((lst for lst in self.lists if lst.name == name), None)
@@ -64,22 +83,45 @@ class Mappings:
     def evaluator(self, now: datetime) -> Callable[[Any], Evaluation]:
         """`profile -> Evaluation` at `now` (an aware datetime), for every profile of a run."""
         moment = now_us(now)
-        rule_test, list_test = self._rule_batch.test, self._list_batch.test
-        rules, lists, checkbox_tags = self.rules, self.lists, self.checkbox_tags
+        test, run_rules, count = self._batch.test, self._runner.run, len(self.rules)
+        ungrouped = tuple(Membership(lst.name) for lst in self._order if lst.group_by is None)
+        grouped = [(i, lst) for i, lst in enumerate(self._order) if lst.group_by is not None]
+        recheckers = [lst.conditions.fast for lst in self._order]
 
         def evaluate(profile: Any) -> Evaluation:
-            fired = rule_test(profile, moment)
-            if True in fired:
-                desired, seen = run_rules(rules, fired, profile, moment, checkbox_tags)
-            else:
-                desired, seen = NOTHING, profile
-            matched = compress(lists, list_test(seen, moment))
-            memberships: tuple[Membership, ...] = ()
-            for lst in matched:
-                memberships += lst.memberships(seen)
-            return Evaluation(desired, memberships, seen)
+            outcomes = test(profile, moment)
+            desired, change, recheck = run_rules(outcomes[:count], profile, moment)
+            listed: Sequence[bool] = outcomes[count:]
+            seen = profile
+            if recheck:  # the rules changed what these lists read (or group by)
+                seen = change.apply(profile)
+                rechecked = list(listed)
+                for i in recheck:
+                    rechecked[i] = recheckers[i](seen, moment)
+                listed = rechecked
+            memberships = tuple(compress(ungrouped, listed))
+            for i, lst in grouped:
+                if listed[i]:
+                    memberships += lst.memberships(seen)
+            return Evaluation(desired, memberships, profile, change)
 
         return evaluate
+
+    def evaluate_many(self, profiles: Iterable[Any], now: datetime) -> list[Evaluation]:
+        """Evaluations of a chunk of profiles (a page of a run), in order.
+
+        The cyclic garbage collector is paused meanwhile: evaluation makes no reference cycles,
+        only short-lived containers, whose count would trigger collections that rescan every
+        live profile of the chunk again and again (a third of the time, measured).
+        """
+        evaluate = self.evaluator(now)
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return [evaluate(profile) for profile in profiles]
+        finally:
+            if paused:
+                gc.enable()
 
     def evaluate(self, profile: Any, now: datetime) -> Evaluation:
         return self.evaluator(now)(profile)

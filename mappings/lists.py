@@ -8,7 +8,7 @@ with no value for `group_by` is in none of the sub-lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -40,6 +40,10 @@ class CompiledList:
     _whole: tuple[Membership, ...] = field(init=False, repr=False)
     _read: Callable[[Any], object] | None = field(init=False, repr=False)
     _groups: dict[str, Membership] = field(init=False, repr=False, default_factory=dict)
+    # A scalar value's memberships, worked out once: a run sees few distinct phone models.
+    _by_value: dict[tuple[type, object], tuple[Membership, ...]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self._whole = (Membership(self.name),)
@@ -50,7 +54,17 @@ class CompiledList:
         if self._read is None:
             return self._whole
         raw = self._read(profile)
-        values = raw if isinstance(raw, list) else (raw,)
+        if isinstance(raw, str | int | float | bool):
+            key = (type(raw), raw)  # 1, 1.0 and True are equal keys, but not equal labels
+            known = self._by_value.get(key)
+            if known is None:
+                known = self._labelled((raw,))
+                if len(self._by_value) < VALUE_MEMO_LIMIT:
+                    self._by_value[key] = known
+            return known
+        return self._labelled(raw if isinstance(raw, list) else (raw,))
+
+    def _labelled(self, values: Sequence[object]) -> tuple[Membership, ...]:
         found = []
         for value in values:
             label = self.group_label(value)
@@ -81,6 +95,8 @@ class CompiledList:
             found = self._groups[label] = Membership(self.name, label)
         return found
 
+
+VALUE_MEMO_LIMIT = 10_000  # distinct group values remembered per list (free text can be many)
 
 GROUPABLE = frozenset(
     {FieldType.TEXT, FieldType.NUMBER, FieldType.BOOLEAN, FieldType.LIST, FieldType.ANY}

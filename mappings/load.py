@@ -30,6 +30,12 @@ from mappings.problems import ConfigError, ConfigProblem, PathProblem
 from mappings.schema import ZendeskSchema
 from mappings.toml_source import PathKey
 
+NO_SCHEMA = (
+    "checked without the Zendesk user-field schema: user_fields.* are untyped, a dropdown value "
+    "must be written as the option's tag (its name does not match), and a checkbox's tag does "
+    "not follow the checkbox; `deskbridge validate` checks against the account's schema"
+)
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -70,11 +76,22 @@ def check(
             for p in _meaning_of_raw(merged.data, schema)
             if not _already(problems, merged, p)
         ]
+    if schema is None and mappings is not None and _uses_user_fields(mappings):
+        problems.append(ConfigProblem(merged.main_file, 0, (), NO_SCHEMA, warning=True))
     problems = sorted(dict.fromkeys(problems), key=ConfigProblem.sort_key)
     if config is None or mappings is None or any(not p.warning for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if p.warning)
     return Loaded(config, mappings, warnings, merged), problems
+
+
+def _uses_user_fields(mappings: Mappings) -> bool:
+    reads = [rule.conditions.reads() for rule in mappings.rules]
+    reads += [lst.conditions.reads() for lst in mappings.lists]
+    fields = [path[0] for found in reads for path in found]
+    fields += [lst.group_by.path[0] for lst in mappings.lists if lst.group_by]
+    targets = [a.target for rule in mappings.rules for a in rule.actions]
+    return "user_fields" in fields or any(t.startswith("user_fields.") for t in targets)
 
 
 def _placed(merged: Merged, problem: PathProblem) -> ConfigProblem:

@@ -95,8 +95,8 @@ def run_rules(
     profile: Any,
     moment: int,
     checkbox_tags: Mapping[str, str],
-) -> tuple[Desired, Any]:
-    """The rules' `Desired` for `profile` and the profile as it will be once they are applied.
+) -> tuple[Desired, ProfileChange]:
+    """The rules' `Desired` for `profile`, and what applying it changes in the profile.
 
     `fired_at_start` is each rule's outcome on the unchanged profile (from one batch evaluation);
     rules before the first that fired are not looked at again. `moment` is now in µs.
@@ -104,7 +104,7 @@ def run_rules(
     """
     first = next((i for i, fired in enumerate(fired_at_start) if fired), None)
     if first is None:
-        return NOTHING, profile
+        return NOTHING, NO_CHANGE
     claims: dict[str, list[tuple[str, object]]] = {}
     fired: list[str] = []
     seen = profile
@@ -119,23 +119,28 @@ def run_rules(
         for target, value in new_claims:
             claims.setdefault(target, []).append((rule.name, value))
         seen = apply_claims(seen, new_claims, checkbox_tags)
-    desired = _desired(fired, claims)
-    if desired.conflicts:  # the profile the lists see holds only what will really be written
-        agreed = [(t, c[0][1]) for t, c in claims.items() if _agreed(c)]
-        seen = apply_claims(profile, agreed, checkbox_tags)
-    return desired, seen
+    # What is applied holds only what will really be written: agreed claims, not conflicts.
+    return desired_of(fired, claims), ProfileChange.of(agreed_claims(claims), checkbox_tags)
 
 
-def _agreed(claims: list[tuple[str, object]]) -> bool:
+def agreed_claims(claims: dict[str, list[tuple[str, object]]]) -> list[tuple[str, object]]:
+    """The claims no two rules disagree on, one per target."""
+    return [(target, made[0][1]) for target, made in claims.items() if is_agreed(made)]
+
+
+def is_agreed(claims: list[tuple[str, object]]) -> bool:
     first = claims[0][1]
     return all(_same(value, first) for _, value in claims)
 
 
 def _same(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):  # 100 and 100.0 agree
+        return isinstance(a, bool) == isinstance(b, bool) and a == b
     return type(a) is type(b) and a == b
 
 
-def _desired(fired: list[str], claims: dict[str, list[tuple[str, object]]]) -> Desired:
+def desired_of(fired: list[str], claims: dict[str, list[tuple[str, object]]]) -> Desired:
+    """The `Desired` of the rules that fired, from every claim each made (target -> claims)."""
     user_fields: dict[str, object] = {}
     add: set[str] = set()
     remove: set[str] = set()
@@ -143,7 +148,7 @@ def _desired(fired: list[str], claims: dict[str, list[tuple[str, object]]]) -> D
     priority = group = None
     conflicts: list[Conflict] = []
     for target, made in claims.items():
-        if not _agreed(made):
+        if not is_agreed(made):
             distinct = list(
                 {(rule, value_repr(value)): (rule, value) for rule, value in made}.values()
             )
@@ -172,28 +177,71 @@ def _desired(fired: list[str], claims: dict[str, list[tuple[str, object]]]) -> D
     )
 
 
+@dataclass(frozen=True)
+class ProfileChange:
+    """What claims do to the profile itself: user fields set, tags added and removed."""
+
+    fields: Mapping[str, object]
+    add: tuple[str, ...]
+    remove: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, claims: Sequence[tuple[str, object]], checkbox_tags: Mapping[str, str]
+    ) -> ProfileChange:
+        """Later claims win; a checkbox with a tag moves its tag along (as Zendesk does)."""
+        fields: dict[str, object] = {}
+        tags: dict[str, bool] = {}
+        for target, value in claims:
+            if target.startswith(USER_FIELDS):
+                key = target[len(USER_FIELDS) :]
+                fields[key] = value
+                tag = checkbox_tags.get(key)
+                if tag is not None and isinstance(value, bool):
+                    tags[tag] = value
+            elif target.startswith(TAGS):
+                tags[target[len(TAGS) :]] = value == "add"
+        add = tuple(tag for tag, present in tags.items() if present)
+        remove = frozenset(tag for tag, present in tags.items() if not present)
+        return cls(fields, add, remove)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.add or self.remove)
+
+    def keys(self) -> frozenset[tuple[str, ...]]:
+        """What it changes, in the terms of `Compiled.reads`: ("user_fields", key), ("tags",)
+        and ("tags", "#tag") for each tag added or removed."""
+        found: set[tuple[str, ...]] = {("user_fields", key) for key in self.fields}
+        tags = (*self.add, *self.remove)
+        if tags:
+            found.add(("tags",))
+            found.update(("tags", f"#{tag}") for tag in tags)
+        return frozenset(found)
+
+    def apply(self, profile: Any) -> Any:
+        """A changed copy of `profile` (which is left as it is); ill-typed parts are replaced."""
+        if not isinstance(profile, dict):
+            return profile
+        changed = dict(profile)
+        if self.fields:
+            fields = profile.get("user_fields")
+            changed["user_fields"] = (
+                {**fields, **self.fields} if isinstance(fields, dict) else dict(self.fields)
+            )
+        if self.add or self.remove:
+            raw = profile.get("tags")
+            tags = [t for t in raw if isinstance(t, str)] if isinstance(raw, list) else []
+            if self.remove:
+                tags = [t for t in tags if t not in self.remove]
+            changed["tags"] = tags + [t for t in self.add if t not in tags]
+        return changed
+
+
+NO_CHANGE = ProfileChange({}, (), frozenset())
+
+
 def apply_claims(
     profile: Any, claims: Sequence[tuple[str, object]], checkbox_tags: Mapping[str, str]
 ) -> Any:
     """A copy of `profile` with the user's field and tag claims applied (tickets are not in it)."""
-    if not isinstance(profile, dict):
-        return profile
-    fields = dict(profile.get("user_fields") or {})
-    raw_tags = profile.get("tags")
-    tags = [t for t in raw_tags if isinstance(t, str)] if isinstance(raw_tags, list) else []
-    for target, value in claims:
-        if target.startswith(USER_FIELDS):
-            key = target[len(USER_FIELDS) :]
-            fields[key] = value
-            tag = checkbox_tags.get(key)
-            if tag is not None and isinstance(value, bool):
-                tags = _with_tag(tags, tag, value)
-        elif target.startswith(TAGS):
-            tags = _with_tag(tags, target[len(TAGS) :], value == "add")
-    return {**profile, "user_fields": fields, "tags": tags}
-
-
-def _with_tag(tags: list[str], tag: str, present: bool) -> list[str]:
-    if present:
-        return tags if tag in tags else [*tags, tag]
-    return [t for t in tags if t != tag]
+    return ProfileChange.of(claims, checkbox_tags).apply(profile)

@@ -25,7 +25,13 @@ from typing import Any
 
 from mappings.conditions.fields import FieldType
 from mappings.conditions.predicates import _any_present, _includes_any
-from mappings.conditions.values import DAY_US, as_number, as_text_list, as_time
+from mappings.conditions.values import (
+    DAY_US,
+    MAX_UNIX_SECONDS,
+    as_number,
+    as_text_list,
+    as_time,
+)
 
 _COMPARE = {
     "is": "==",
@@ -37,10 +43,11 @@ _COMPARE = {
 }
 _SUBSTRING = {"includes_string": "in", "not_includes_string": "not in"}
 # How a read value is converted once per profile: local-name prefix and template.
+# Ints (and finite floats: `v - v == 0.0` is false for NaN and infinities) skip the call.
 _CONVERT = {
     "f": "{r}.casefold() if _is({r}, str) else None",
-    "x": "_num({r})",
-    "t": "_time({r})",
+    "x": "{r} if _ty({r}) is _int or (_ty({r}) is _float and {r} - {r} == 0.0) else _num({r})",
+    "t": "{r} * 1000000 if _ty({r}) is _int and -_MAXS <= {r} <= _MAXS else _time({r})",
 }
 
 Many = Callable[[Any, int], tuple[bool, ...]]
@@ -113,6 +120,10 @@ def _build(roots: Sequence[Any], slow: Callable[[Any, int], Any], *, single: boo
     )
     namespace: dict[str, Any] = {
         "_is": isinstance,
+        "_ty": type,
+        "_int": int,
+        "_float": float,
+        "_MAXS": MAX_UNIX_SECONDS,
         "_slow": slow,
         "_num": as_number,
         "_time": as_time,

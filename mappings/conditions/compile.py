@@ -77,6 +77,21 @@ class Compiled:
         """Whether `profile` meets the conditions at `now` (an aware datetime)."""
         return self.fast(profile, now_us(now))
 
+    def reads(self) -> frozenset[tuple[str, ...]]:
+        """What the outcome depends on: profile paths such as ("user_fields", "vip"), and for
+        `tags includes/not_includes` only the tags named, as ("tags", "#vip")."""
+        found: set[tuple[str, ...]] = set()
+        pending: list[Group | Leaf] = [self.root]
+        while pending:
+            node = pending.pop()
+            if not isinstance(node, Leaf):
+                pending.extend(node.items)
+            elif node.field.path == ("tags",) and isinstance(node.want, frozenset):
+                found.update(("tags", f"#{tag}") for tag in node.want)
+            else:
+                found.add(node.field.path)
+        return frozenset(found)
+
     def predicate(self, now: datetime) -> Callable[[Any], bool]:
         """`profile -> bool` with `now` bound once, for evaluating many profiles in one run."""
         test, moment = self.fast, now_us(now)
