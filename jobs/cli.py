@@ -22,6 +22,19 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="start the embedded sandbox and show what it holds through the real client libraries",
     )
+    for name, what in (
+        ("validate", "check the config: every problem at once, with file and line"),
+        ("test", "run the config's [[tests]] (exit 1 if any fails)"),
+    ):
+        command = commands.add_parser(name, help=what)
+        command.add_argument(
+            "--config", help="the config file (default: $DESKBRIDGE_CONFIG or config.toml)"
+        )
+        command.add_argument(
+            "--schema",
+            metavar="FILE",
+            help="a saved answer of Zendesk's GET /api/v2/user_fields.json to check against",
+        )
     from sandbox.cli import add_arguments as add_sandbox_arguments
 
     add_sandbox_arguments(
@@ -38,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.demo import run_demo
 
         return run_demo()
+    if args.command in ("validate", "test"):
+        from jobs import check_config
+
+        run = check_config.validate if args.command == "validate" else check_config.test
+        return run(check_config.config_path(args.config), args.schema, sys.stdout)
     if args.command == "sandbox":
         from sandbox.cli import run as run_sandbox
 

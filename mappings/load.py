@@ -33,7 +33,8 @@ from mappings.toml_source import PathKey
 NO_SCHEMA = (
     "checked without the Zendesk user-field schema: user_fields.* are untyped, a dropdown value "
     "must be written as the option's tag (its name does not match), and a checkbox's tag does "
-    "not follow the checkbox; `deskbridge validate` checks against the account's schema"
+    "not follow the checkbox; check against the account's schema "
+    "(deskbridge validate --schema user_fields.json)"
 )
 
 
