@@ -11,7 +11,11 @@ Rules of evaluation, chosen once for every field:
 - Missing, None or ill-typed data never raises; it does not match. `is_not` means "has a value
   of the right type, and it is not this one"; `not_present` is the way to ask for an empty field.
   A list field that is missing counts as empty, so `not_includes` matches it.
-- Text compares case-insensitively (emails; Zendesk's tags are lower-case anyway).
+- Text compares case-insensitively (emails; Zendesk's tags are lower-case anyway);
+  `includes_string` / `not_includes_string` look for a piece of text in it (Zendesk's
+  "contains the following string").
+- A dropdown's value may be written as the option's name or its tag when the schema is known;
+  the profile holds the tag.
 - A numeric string in the data ("1200.50") compares as a number.
 - Times: ISO-8601 (`Z`, offsets such as `+02:00`; plain dates are midnight UTC; no offset is UTC)
   or Unix seconds. `within_previous_n_days N` is `now - N days <= t <= now` (both edges included),
