@@ -171,8 +171,8 @@ def _mailchimp_tags(lists: Sequence[CustomerList], problems: list[PathProblem]) 
         if key in owners:
             other = lists[owners[key]].name
             message = (
-                f"the tag {tag!r} in audience {lst.mailchimp.audience!r} is already the list "
-                f"{other!r}'s; give one of them another tag"
+                f"the tag {tag!r} in audience {lst.mailchimp.audience!r} is already used by the "
+                f"list {other!r}; give one of them another tag"
             )
             problems.append(PathProblem(("lists", index, "mailchimp", "tag"), message))
         else:
@@ -225,7 +225,7 @@ def _test(
                     did_you_mean(key, PROFILE_SECTIONS),
                 )
             )
-    list_names = [lst.name for lst in config.lists]
+    list_names = list(dict.fromkeys(lst.name for lst in config.lists))
     grouped = [lst.name for lst in config.lists if lst.group_by]
     for kind in ("in_lists", "not_in_lists"):
         for position, name in enumerate(getattr(test, kind)):

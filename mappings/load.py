@@ -13,11 +13,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ConfigDict, Field
+
 from mappings.actions import compile_action
 from mappings.build import compile_mappings, conditions_problems
-from mappings.config import Action, Config
+from mappings.config import (
+    Action,
+    Config,
+    CustomerList,
+    MailchimpConnection,
+    Rule,
+    RuleTest,
+    Schedule,
+    SurveyMonkeyConnection,
+)
 from mappings.engine import Mappings
 from mappings.loader import (
+    ConfigModel,
     ExpandGlob,
     Merged,
     ReadText,
@@ -74,7 +86,7 @@ def check(
     else:
         problems += [
             _placed(merged, p)
-            for p in _meaning_of_raw(merged.data, schema)
+            for p in _meaning_of_rules_and_lists(merged, env, read_text, schema)
             if not _already(problems, merged, p)
         ]
     if schema is None and mappings is not None and _uses_user_fields(mappings):
@@ -101,6 +113,37 @@ def _placed(merged: Merged, problem: PathProblem) -> ConfigProblem:
 
 def _already(problems: list[ConfigProblem], merged: Merged, problem: PathProblem) -> bool:
     return any(p.path[: len(problem.path)] == problem.path for p in problems)
+
+
+class _RulesAndLists(ConfigModel):
+    """Only the admin's rules, lists and tests: checked on their own when a connection is wrong."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    rules: list[Rule] = Field(default_factory=list)
+    lists: list[CustomerList] = Field(default_factory=list)
+    tests: list[RuleTest] = Field(default_factory=list)
+
+
+def _meaning_of_rules_and_lists(
+    merged: Merged, env: Mapping[str, str], read_text: ReadText, schema: ZendeskSchema | None
+) -> list[PathProblem]:
+    """What compiling would say of the rules, lists and tests of a config the model refused, so
+    that every problem is reported in one pass. Only when they are well-formed themselves is the
+    whole compilation possible; otherwise their conditions and actions are checked as written."""
+    part, problems = validate(_RulesAndLists, merged, env, read_text)
+    if part is None or problems:
+        return _meaning_of_raw(merged.data, schema)
+    mailchimp = MailchimpConnection.model_construct(unsubscribed_field=None)
+    surveymonkey = SurveyMonkeyConnection.model_construct()
+    stand_in = Config.model_construct(
+        mailchimp=mailchimp if "mailchimp" in merged.data else None,
+        surveymonkey=surveymonkey if "surveymonkey" in merged.data else None,
+        schedule=Schedule(),
+        rules=part.rules,
+        lists=part.lists,
+        tests=part.tests,
+    )
+    return compile_mappings(stand_in, schema)[1]
 
 
 def _meaning_of_raw(data: dict[str, Any], schema: ZendeskSchema | None) -> list[PathProblem]:

@@ -85,7 +85,8 @@ def cond(field: Any = "tags", operator: Any = "includes", **value: Any) -> dict[
         pytest.param(
             {"all": [cond(field="user.name", operator="less_than", value="m")]},
             "all[0].operator: less_than does not apply to user.name (text); "
-            "expected one of is, is_not, includes_string, not_includes_string, present, not_present",
+            "expected one of is, is_not, includes_string, not_includes_string, present, "
+            "not_present",
             id="operator-does-not-fit-text",
         ),
         pytest.param(
