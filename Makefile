@@ -40,6 +40,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.sandbox_scale
 	$(BIN)/python -m bench.connectors
 	$(BIN)/python -m bench.zendesk_object_model
+	$(BIN)/python -m bench.conditions --times epoch
+	$(BIN)/python -m bench.mappings
 
 sandbox: $(VENV)/.runtime
 	$(BIN)/deskbridge sandbox serve --port 8765

@@ -24,7 +24,7 @@ from datetime import datetime
 from itertools import compress
 from typing import Any, NamedTuple
 
-from mappings.conditions import Batch, batch
+from mappings.conditions.batch import PairBatch, batch_pair
 from mappings.conditions.values import now_us
 from mappings.config import Config
 from mappings.lists import CompiledList, Membership
@@ -61,7 +61,7 @@ class Mappings:
     lists: tuple[CompiledList, ...]
     checkbox_tags: Mapping[str, str] = field(default_factory=dict)
     _order: tuple[CompiledList, ...] = field(init=False, repr=False)
-    _batch: Batch = field(init=False, repr=False)
+    _batch: PairBatch = field(init=False, repr=False)
     _runner: RuleRunner = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,8 +74,10 @@ class Mappings:
             for lst in self._order
         ]
         self._runner = RuleRunner(self.rules, self.checkbox_tags, reads)
-        every = [rule.conditions for rule in self.rules] + [lst.conditions for lst in self._order]
-        self._batch = batch(every)  # one function: each field read once for rules and lists
+        # One function for rules and lists: each field is read once for both.
+        self._batch = batch_pair(
+            [rule.conditions for rule in self.rules], [lst.conditions for lst in self._order]
+        )
 
     def list_named(self, name: str) -> CompiledList | None:
         return next((lst for lst in self.lists if lst.name == name), None)
@@ -83,15 +85,16 @@ class Mappings:
     def evaluator(self, now: datetime) -> Callable[[Any], Evaluation]:
         """`profile -> Evaluation` at `now` (an aware datetime), for every profile of a run."""
         moment = now_us(now)
-        test, run_rules, count = self._batch.test, self._runner.run, len(self.rules)
+        test, plans, run_rules = self._batch.test, self._runner.plans, self._runner.run
         ungrouped = tuple(Membership(lst.name) for lst in self._order if lst.group_by is None)
         grouped = [(i, lst) for i, lst in enumerate(self._order) if lst.group_by is not None]
         recheckers = [lst.conditions.fast for lst in self._order]
 
         def evaluate(profile: Any) -> Evaluation:
-            outcomes = test(profile, moment)
-            desired, change, recheck = run_rules(outcomes[:count], profile, moment)
-            listed: Sequence[bool] = outcomes[count:]
+            fired, outcomes = test(profile, moment)
+            listed: Sequence[bool] = outcomes
+            plan = plans.get(fired)
+            desired, change, recheck = plan or run_rules(fired, profile, moment)
             seen = profile
             if recheck:  # the rules changed what these lists read (or group by)
                 seen = change.apply(profile)

@@ -41,7 +41,7 @@ class CompiledList:
     _read: Callable[[Any], object] | None = field(init=False, repr=False)
     _groups: dict[str, Membership] = field(init=False, repr=False, default_factory=dict)
     # A scalar value's memberships, worked out once: a run sees few distinct phone models.
-    _by_value: dict[tuple[type, object], tuple[Membership, ...]] = field(
+    _by_value: dict[object, tuple[Membership, ...]] = field(
         init=False, repr=False, default_factory=dict
     )
 
@@ -54,8 +54,13 @@ class CompiledList:
         if self._read is None:
             return self._whole
         raw = self._read(profile)
+        if type(raw) is str:  # the common case, keyed by itself
+            known = self._by_value.get(raw)
+            if known is not None:
+                return known
         if isinstance(raw, str | int | float | bool):
-            key = (type(raw), raw)  # 1, 1.0 and True are equal keys, but not equal labels
+            # 1, 1.0 and True are equal keys but not equal labels: only text keys by itself.
+            key = raw if type(raw) is str else (type(raw), raw)
             known = self._by_value.get(key)
             if known is None:
                 known = self._labelled((raw,))

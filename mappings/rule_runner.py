@@ -12,7 +12,6 @@ path of `run_rules`, which re-evaluates later rules on the changed profile, as Z
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mappings.rules import (
@@ -32,11 +31,9 @@ Claim = tuple[str, object]
 Path = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Plan:
-    desired: Desired
-    change: ProfileChange  # what the agreed claims do to the profile itself
-    recheck: tuple[int, ...]  # the lists that read what the change changes
+# What the rules want, what that changes in the profile itself, and the lists (by position)
+# that read what it changes.
+Plan = tuple[Desired, ProfileChange, tuple[int, ...]]
 
 
 class RuleRunner:
@@ -58,30 +55,30 @@ class RuleRunner:
             any(writes[i] & reads[j] for j in range(i + 1, len(self.rules)))
             for i in range(len(self.rules))
         )
-        self._plans: dict[tuple[bool, ...], _Plan | None] = {}
+        # None: a pattern that takes the sequential path.
+        self.plans: dict[tuple[bool, ...], Plan | None] = {
+            (False,) * len(self.rules): (NOTHING, NO_CHANGE, ())
+        }
 
-    def run(
-        self, fired: tuple[bool, ...], profile: Any, moment: int
-    ) -> tuple[Desired, ProfileChange, tuple[int, ...]]:
+    def run(self, fired: tuple[bool, ...], profile: Any, moment: int) -> Plan:
         """`Desired`, what it changes in the profile, and the lists (by position in
         `list_reads`) whose outcome on the unchanged profile may no longer hold.
 
-        `fired` is each rule's outcome on the unchanged profile, `moment` now in µs.
+        `fired` is each rule's outcome on the unchanged profile, `moment` now in µs. A caller
+        in a hurry looks in `plans` first and calls this only for a pattern not found there.
         """
-        if True not in fired:
-            return NOTHING, NO_CHANGE, ()
-        if fired in self._plans:
-            plan = self._plans[fired]
+        if fired in self.plans:
+            plan = self.plans[fired]
         else:
             plan = self._plan(fired)
-            if len(self._plans) < MEMO_LIMIT:
-                self._plans[fired] = plan
+            if len(self.plans) < MEMO_LIMIT:
+                self.plans[fired] = plan
         if plan is None:
             desired, change = run_rules(self.rules, fired, profile, moment, self.checkbox_tags)
             return desired, change, self._every_list if change else ()
-        return plan.desired, plan.change, plan.recheck
+        return plan
 
-    def _plan(self, fired: tuple[bool, ...]) -> _Plan | None:
+    def _plan(self, fired: tuple[bool, ...]) -> Plan | None:
         """The memoisable outcome of a pattern, or None when it needs the sequential path."""
         if any(f and changes for f, changes in zip(fired, self._changes_a_later_rule, strict=True)):
             return None
@@ -98,7 +95,7 @@ class RuleRunner:
         recheck = tuple(i for i, reads in enumerate(self._list_reads) if reads & changed)
         if not change:
             recheck = ()
-        return _Plan(desired_of(names, claims), change, recheck)
+        return desired_of(names, claims), change, recheck
 
 
 def _paths_written(rule: CompiledRule, checkbox_tags: Mapping[str, str]) -> frozenset[Path]:

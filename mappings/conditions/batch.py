@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mappings.conditions.codegen import Many, generate_many
+from mappings.conditions.codegen import Many, Pair, generate_many, generate_pair
 from mappings.conditions.compile import Compiled
 from mappings.conditions.values import now_us
 
@@ -42,3 +42,26 @@ def batch(sets: Sequence[Compiled]) -> Batch:
         return tuple(test(profile, moment) for test in tests)
 
     return Batch(frozen, generate_many([c.root for c in frozen], slow))
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """Two groups of compiled sets (rules, lists) fused: outcomes come back as two tuples."""
+
+    first: tuple[Compiled, ...]
+    second: tuple[Compiled, ...]
+    test: Pair
+
+
+def batch_pair(first: Sequence[Compiled], second: Sequence[Compiled]) -> PairBatch:
+    """Fuse two groups of compiled sets into one evaluator returning (outcomes, outcomes)."""
+    a, b = tuple(first), tuple(second)
+    tests_a, tests_b = [c.root.test for c in a], [c.root.test for c in b]
+
+    def slow(profile: Any, moment: int) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+        return (
+            tuple(test(profile, moment) for test in tests_a),
+            tuple(test(profile, moment) for test in tests_b),
+        )
+
+    return PairBatch(a, b, generate_pair([c.root for c in a], [c.root for c in b], slow))

@@ -3,14 +3,18 @@
 The closures in `predicates` cost a few Python calls per condition (group, condition, read), and
 evaluating 20 lists one after another reads the same profile fields 20 times. Here one or many
 compiled trees become a single function: every distinct field is read (and converted — folded
-text, number, time) once into a local, and each set is one `and`/`or` expression over locals:
+text, number, time, set of folded text) once into a local, and each set is one `and`/`or`
+expression over locals:
 
     def matches(p, n):
         if not _is(p, dict): return _slow(p, n)
         r0 = p.get(K0)
-        s1 = p.get(K1); r1 = s1.get(K2) if _is(s1, dict) else None
-        f1 = r1.casefold() if _is(r1, str) else None
-        return (_inc(r0, W3), (f1 is not None and f1 == W4))
+        s1 = _tl(r0)
+        r2 = p.get(K2)
+        d3 = r2 if _is(r2, dict) else _EMPTY
+        r4 = d3.get(K4)
+        f5 = r4.casefold() if _is(r4, str) else None
+        return ((not W1.isdisjoint(s1)), (f5 is not None and f5 == W6))
 
 Safety: the source holds only fixed templates and generated names (K0, W3, ...); every key and
 value from the spec is bound as a variable, never written into the source. Semantics are those of
@@ -21,10 +25,10 @@ dict takes the closure path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from mappings.conditions.fields import FieldType
-from mappings.conditions.predicates import _any_present, _includes_any
 from mappings.conditions.values import (
     DAY_US,
     MAX_UNIX_SECONDS,
@@ -48,9 +52,11 @@ _CONVERT = {
     "f": "{r}.casefold() if _is({r}, str) else None",
     "x": "{r} if _ty({r}) is _int or (_ty({r}) is _float and {r} - {r} == 0.0) else _num({r})",
     "t": "{r} * 1000000 if _ty({r}) is _int and -_MAXS <= {r} <= _MAXS else _time({r})",
+    "s": "_tl({r})",
 }
 
 Many = Callable[[Any, int], tuple[bool, ...]]
+Pair = Callable[[Any, int], tuple[tuple[bool, ...], tuple[bool, ...]]]
 
 
 class _Source:
@@ -73,13 +79,22 @@ class _Source:
         if len(path) == 1:
             expression = f"p.get({self.bind('K', path[0])})"
         else:
-            holder = self.read(path[:-1])
-            key = self.bind("K", path[-1])
-            expression = f"{holder}.get({key}) if _is({holder}, dict) else None"
+            expression = f"{self.table(path[:-1])}.get({self.bind('K', path[-1])})"
         name = f"r{len(self.locals)}"
         self.lines.append(f"{name} = {expression}")
         self.locals[path] = name
         return name
+
+    def table(self, path: tuple[str, ...]) -> str:
+        """A local holding the table at `path`, or an empty one when it is not a table (so that
+        each key below it is one `.get`, with the type checked once per profile)."""
+        key = ("table", path)
+        if key not in self.locals:
+            raw = self.read(path)
+            name = f"d{len(self.locals)}"
+            self.lines.append(f"{name} = {raw} if _is({raw}, dict) else _EMPTY")
+            self.locals[key] = name
+        return self.locals[key]
 
     def converted(self, prefix: str, path: tuple[str, ...]) -> str:
         """A local holding the value at `path` converted as `prefix` says (see _CONVERT)."""
@@ -104,11 +119,33 @@ def generate_many(roots: Sequence[Any], slow: Many) -> Many:
     return many
 
 
-def _build(roots: Sequence[Any], slow: Callable[[Any, int], Any], *, single: bool) -> Any:
+def generate_pair(first: Sequence[Any], second: Sequence[Any], slow: Pair) -> Pair:
+    """One function returning two tuples of outcomes, for `first` and for `second` (rules and
+    lists): each field read once for both, and no slicing afterwards."""
+    pair: Pair = _build([*first, *second], slow, single=False, split=len(first))
+    return pair
+
+
+def _tuple(items: Sequence[str]) -> str:
+    return "(" + "".join(item + ", " for item in items) + ")"
+
+
+def _build(
+    roots: Sequence[Any],
+    slow: Callable[[Any, int], Any],
+    *,
+    single: bool,
+    split: int | None = None,
+) -> Any:
     source = _Source()
     outcomes = [_node(root, source) for root in roots]
     body = "".join(f"        {line}\n" for line in source.lines)
-    result = outcomes[0] if single else "(" + "".join(o + ", " for o in outcomes) + ")"
+    if single:
+        result = outcomes[0]
+    elif split is None:
+        result = _tuple(outcomes)
+    else:
+        result = f"({_tuple(outcomes[:split])}, {_tuple(outcomes[split:])})"
     code = (
         f"def _factory({', '.join(source.names)}):\n"
         "    def matches(p, n):\n"
@@ -120,6 +157,7 @@ def _build(roots: Sequence[Any], slow: Callable[[Any, int], Any], *, single: boo
     )
     namespace: dict[str, Any] = {
         "_is": isinstance,
+        "_EMPTY": MappingProxyType({}),
         "_ty": type,
         "_int": int,
         "_float": float,
@@ -127,9 +165,8 @@ def _build(roots: Sequence[Any], slow: Callable[[Any, int], Any], *, single: boo
         "_slow": slow,
         "_num": as_number,
         "_time": as_time,
-        "_inc": _includes_any,
         "_tl": as_text_list,
-        "_anyp": _any_present,
+        "_SLD": (str, list, dict),
     }
     exec(compile(code, "<conditions>", "exec"), namespace)  # noqa: S102 - see the docstring
     return namespace["_factory"](*source.names.values())
@@ -176,7 +213,8 @@ def _leaf(leaf: Any, source: _Source) -> str:
         if operator == "within_next_n_days":
             return f"({t} is not None and n <= {t} <= n + {span})"
         return f"({t} is not None and {t} < n - {span})"
-    includes = f"_inc({source.read(path)}, {w})"
+    s = source.converted("s", path)
+    includes = f"(not {w}.isdisjoint({s}))"
     return includes if operator == "includes" else f"(not {includes})"
 
 
@@ -192,5 +230,5 @@ def _present(kind: FieldType, path: tuple[str, ...], source: _Source) -> str:
     if kind is FieldType.BOOLEAN:
         return f"_is({r}, bool)"
     if kind is FieldType.LIST:
-        return f"(len(_tl({r})) > 0)"
-    return f"_anyp({r})"
+        return f"(len({source.converted('s', path)}) > 0)"
+    return f"({r} is not None and (not _is({r}, _SLD) or len({r}) > 0))"

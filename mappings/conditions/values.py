@@ -76,8 +76,11 @@ def now_us(now: datetime) -> int:
     return (now - EPOCH) // MICROSECOND
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 def as_text_list(value: object) -> frozenset[str]:
     """The case-folded text items of a list; anything else is the empty set."""
-    if not isinstance(value, list):
-        return frozenset()
-    return frozenset(item.casefold() for item in value if isinstance(item, str))
+    if not isinstance(value, list) or not value:
+        return _NOTHING
+    return frozenset([item.casefold() for item in value if isinstance(item, str)])
