@@ -1,7 +1,7 @@
 """The shape of deskbridge's config: connections, state, schedule, limits, rules, lists, tests.
 
 This module says what each key may hold; what a rule or list *means* (conditions compiled, fields
-checked against the Zendesk schema, names cross-referenced) is `mappings.compiled`'s work, so a
+checked against the Zendesk schema, names cross-referenced) is `mappings.build`'s work, so a
 config can be validated here without any account. `config.example.toml` documents every key.
 """
 
@@ -125,7 +125,7 @@ def _no_datetime_objects(value: Any) -> Any:
 
 Text = Annotated[str, AfterValidator(_text)]
 Duration = Annotated[int, BeforeValidator(parse_duration)]
-ConditionSpec = dict[str, Any]  # compiled (and checked) by mappings.compiled
+ConditionSpec = dict[str, Any]  # compiled (and checked) by mappings.build
 Status = Literal["subscribed", "pending", "transactional"]
 
 
@@ -226,11 +226,24 @@ class MailchimpDestination(ConfigModel):
     on_leave: Literal["untag", "archive", "nothing"] = "untag"
 
 
+SURVEY_LINKS = ("[SurveyLink]", "[OptOutLink]", "[PrivacyLink]", "[FooterLink]")
+
+
+def _invitation_body(value: str) -> str:
+    missing = [link for link in SURVEY_LINKS if link not in value]
+    if missing:
+        raise ValueError(
+            f"must include {', '.join(SURVEY_LINKS)} (SurveyMonkey refuses an invitation "
+            f"without them); this body lacks {', '.join(missing)}"
+        )
+    return value
+
+
 class SurveyMonkeyDestination(ConfigModel):
     survey: Text
     collector: Text = "deskbridge"
     subject: Text | None = None
-    body: Text | None = None
+    body: Annotated[str, AfterValidator(_invitation_body)] | None = None
     send_at: Annotated[str, AfterValidator(_hh_mm)] | None = None
 
 

@@ -77,6 +77,14 @@ class CompiledList:
                 found.append(self._member(label))
         return tuple(dict.fromkeys(found))
 
+    def mailchimp_tag(self, membership: Membership) -> str | None:
+        """The Mailchimp tag of a (sub-)list: the destination's `tag` (by default the list's
+        name), and for a group `"<tag>: <value>"`; None when the list does not go to Mailchimp."""
+        if self.spec.mailchimp is None:
+            return None
+        tag = self.spec.mailchimp.tag or self.name
+        return tag if membership.group is None else f"{tag}: {membership.group}"
+
     def group_label(self, value: object) -> str | None:
         """How a group_by value is named; None when there is no usable value."""
         if value is None or isinstance(value, dict | list):

@@ -412,3 +412,17 @@ def test_a_wrong_connection_does_not_hide_problems_in_lists_and_tests() -> None:
         "config.toml:9: lists[1].name: another list is already named 'A' (lists[0])",
         "config.toml:12: tests[0].in_lists[0]: there is no list 'B'; lists: A",
     ]
+
+
+def test_an_invitation_body_without_surveymonkeys_links_is_refused() -> None:
+    text = (
+        ZENDESK
+        + '[surveymonkey]\naccess_token = "env:SURVEYMONKEY_TOKEN"\n'
+        + '[[lists]]\nname = "A"\n'
+        + '[lists.surveymonkey]\nsurvey = "S"\nbody = "Take it: [SurveyLink]"\n'
+    )
+    assert errors(text) == [
+        "config.toml:11: lists[0].surveymonkey.body: must include [SurveyLink], [OptOutLink], "
+        "[PrivacyLink], [FooterLink] (SurveyMonkey refuses an invitation without them); this "
+        "body lacks [OptOutLink], [PrivacyLink], [FooterLink]"
+    ]

@@ -173,3 +173,27 @@ def test_lists_do_not_see_a_conflicting_value() -> None:
     )
     assert [c.target for c in result.desired.conflicts] == ["user_fields.service_level"]
     assert result.list_names() == ["Bad rating submitted", "Levels: Silver"]
+
+
+def test_mailchimp_tags_are_the_list_name_or_the_tag_and_per_group_tag_colon_value() -> None:
+    mappings = compiled(
+        '[mailchimp]\napi_key = "env:MAILCHIMP_API_KEY"\n'
+        '[[lists]]\nname = "Phone owners"\ngroup_by = "user_fields.phone_model"\n'
+        'mailchimp = { audience = "Retail" }\n'
+        '[[lists]]\nname = "VIP customers"\nmailchimp = { audience = "Retail", tag = "VIP" }\n'
+        '[[lists]]\nname = "Tablets"\ngroup_by = "user_fields.tablet"\n'
+        'mailchimp = { audience = "Retail", tag = "Tablet" }\n'
+        '[[lists]]\nname = "Export only"\n'
+    )
+    profile = {"user_fields": {"phone_model": "iphone_15", "tablet": "ipad_air"}, "tags": ["vip"]}
+    result = mappings.evaluator(NOW)(profile)
+    tags = {
+        m.name: mappings.list_named(m.list).mailchimp_tag(m)  # type: ignore[union-attr]
+        for m in result.memberships
+    }
+    assert tags == {
+        "VIP customers": "VIP",
+        "Export only": None,
+        "Phone owners: iPhone 15": "Phone owners: iPhone 15",
+        "Tablets: iPad Air": "Tablet: iPad Air",
+    }
