@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, insert, select, update
+from sqlalchemy import URL, Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -118,13 +118,7 @@ class StateStore:
 
     def set_cursor(self, name: str, value: str, now: int) -> None:
         with self.engine.begin() as connection:
-            done = connection.execute(
-                update(t.cursors)
-                .where(t.cursors.c.name == name)
-                .values(value=value, updated_at=now)
-            )
-            if done.rowcount == 0:
-                connection.execute(insert(t.cursors).values(name=name, value=value, updated_at=now))
+            write_cursor(connection, name, value, now)
 
     # --- runs -------------------------------------------------------------------------------
 
@@ -188,6 +182,15 @@ class StateStore:
                 RunError(row.stage, row.record, row.message, row.permanent)
                 for row in connection.execute(query)
             ]
+
+
+def write_cursor(connection: Connection, name: str, value: str, now: int) -> None:
+    """Set a cursor inside the caller's transaction."""
+    done = connection.execute(
+        update(t.cursors).where(t.cursors.c.name == name).values(value=value, updated_at=now)
+    )
+    if done.rowcount == 0:
+        connection.execute(insert(t.cursors).values(name=name, value=value, updated_at=now))
 
 
 def _sqlite_file(url: URL, base_dir: Path | None) -> URL:
