@@ -1,0 +1,112 @@
+"""The single customer view: a stored user with the facts of their tickets and ratings.
+
+    {"user": {...}, "user_fields": {...}, "tags": [...],
+     "tickets": {"count", "open_count", "last_created_at", "channels"},
+     "satisfaction": {"last_score", "bad_count", "last_bad_at", "last_comment_present"},
+     "mailchimp": {"status": {"<audience>": "<status>"}}}
+
+Facts are computed from the stored ticket and rating rows, so they are always those of the rows
+the store holds. `satisfaction.last_score` is the customer's latest *given* rating (good or
+bad): a survey offered and not answered says nothing of what they think. Times are Unix seconds.
+`profiles` streams them in pages, three queries a page, for a run over every customer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from jobs.state import StateStore
+from jobs.state import tables as t
+from jobs.zendesk_records import UNSOLVED
+
+GIVEN = frozenset({"good", "bad"})
+PAGE = 5000
+
+
+def ticket_facts(tickets: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`tickets.*` from ticket rows (status, channel, created_at)."""
+    count = open_count = 0
+    last: int | None = None
+    channels: set[str] = set()
+    for ticket in tickets:
+        count += 1
+        open_count += ticket["status"] in UNSOLVED
+        created = ticket["created_at"]
+        last = created if last is None or created > last else last
+        if ticket["channel"]:
+            channels.add(ticket["channel"])
+    return {
+        "count": count,
+        "open_count": open_count,
+        "last_created_at": last,
+        "channels": sorted(channels),
+    }
+
+
+def satisfaction_facts(ratings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`satisfaction.*` from rating rows (score, comment_present, created_at)."""
+    given = sorted(
+        (r for r in ratings if r["score"] in GIVEN), key=lambda r: (r["created_at"], r["id"])
+    )
+    bad = [r for r in given if r["score"] == "bad"]
+    latest = given[-1] if given else None
+    return {
+        "last_score": latest["score"] if latest else None,
+        "bad_count": len(bad),
+        "last_bad_at": bad[-1]["created_at"] if bad else None,
+        "last_comment_present": latest["comment_present"] if latest else None,
+    }
+
+
+def assemble(
+    user_part: Mapping[str, Any],
+    tickets: Iterable[Mapping[str, Any]],
+    ratings: Iterable[Mapping[str, Any]],
+    mailchimp_status: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One profile from the stored user part (`profiles.data`) and the user's rows."""
+    return {
+        **user_part,
+        "tickets": ticket_facts(tickets),
+        "satisfaction": satisfaction_facts(ratings),
+        "mailchimp": {"status": dict(mailchimp_status or {})},
+    }
+
+
+def profiles(
+    store: StateStore, *, include_deleted: bool = False, page: int = PAGE
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(user id, status, profile) for every stored user, in id order, a page at a time."""
+    after = -1
+    while True:
+        with store.engine.connect() as connection:
+            query = select(t.profiles).where(t.profiles.c.user_id > after)
+            if not include_deleted:
+                query = query.where(t.profiles.c.status != "deleted")
+            rows = connection.execute(query.order_by(t.profiles.c.user_id).limit(page)).all()
+            if not rows:
+                return
+            ids = [row.user_id for row in rows]
+            tickets = _by_requester(connection, t.tickets, ids)
+            ratings = _by_requester(connection, t.ratings, ids)
+        for row in rows:
+            profile = assemble(
+                json.loads(row.data), tickets.get(row.user_id, ()), ratings.get(row.user_id, ())
+            )
+            yield row.user_id, row.status, profile
+        after = ids[-1]
+
+
+def _by_requester(
+    connection: Connection, table: Any, ids: list[int]
+) -> dict[int, list[Mapping[str, Any]]]:
+    found: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    query = select(table).where(table.c.requester_id.between(ids[0], ids[-1]))
+    for row in connection.execute(query):
+        found[row.requester_id].append(dict(row._mapping))
+    return found
