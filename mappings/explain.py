@@ -14,7 +14,6 @@ from typing import Any
 
 from mappings.actions import value_repr
 from mappings.conditions import Explanation, explain
-from mappings.conditions.values import now_us
 from mappings.engine import Evaluation, Mappings
 from mappings.rules import apply_claims
 
@@ -57,12 +56,11 @@ class ProfileExplanation:
 def explain_profile(mappings: Mappings, profile: Any, now: datetime) -> ProfileExplanation:
     """Every rule and list for `profile` at `now`, with the conditions and the values seen."""
     evaluation = mappings.evaluate(profile, now)
-    moment = now_us(now)
     verdicts: list[Verdict] = []
     seen = profile
     for rule in mappings.rules:
         why = explain(rule.conditions, seen, now)
-        matched = rule.conditions.fast(seen, moment)
+        matched = why.passed
         notes: tuple[str, ...] = ()
         if matched:
             claims = [claim for action in rule.actions for claim in action.claims]
@@ -72,7 +70,7 @@ def explain_profile(mappings: Mappings, profile: Any, now: datetime) -> ProfileE
     final = evaluation.profile
     for lst in mappings.lists:
         why = explain(lst.conditions, final, now)
-        matched = lst.conditions.fast(final, moment)
+        matched = why.passed
         notes = ()
         if lst.group_by is not None:
             places = lst.memberships(final) if matched else ()

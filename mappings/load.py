@@ -33,9 +33,9 @@ from mappings.loader import (
     ExpandGlob,
     Merged,
     ReadText,
-    apply_env_overrides,
-    load_documents,
-    merge,
+    expand_file_glob,
+    read_and_validate,
+    read_file_text,
     validate,
 )
 from mappings.problems import ConfigError, ConfigProblem, PathProblem
@@ -71,14 +71,9 @@ def check(
     schema: ZendeskSchema | None = None,
 ) -> tuple[Loaded | None, list[ConfigProblem]]:
     """Load, merge, override, validate and compile; all problems, sorted."""
-    documents, problems = load_documents(path, read_text, expand_glob)
-    if not documents:
+    merged, config, problems = read_and_validate(path, Config, read_text, expand_glob, env)
+    if merged is None:
         return None, problems
-    merged, merge_problems = merge(documents)
-    merged, override_problems = apply_env_overrides(merged, env)
-    problems += merge_problems + override_problems
-    config, validation_problems = validate(Config, merged, env, read_text)
-    problems += validation_problems
     mappings = None
     if config is not None:
         mappings, found = compile_mappings(config, schema)
@@ -87,7 +82,7 @@ def check(
         problems += [
             _placed(merged, p)
             for p in _meaning_of_rules_and_lists(merged, env, read_text, schema)
-            if not _already(problems, merged, p)
+            if not _already(problems, p)
         ]
     if schema is None and mappings is not None and _uses_user_fields(mappings):
         problems.append(ConfigProblem(merged.main_file, 0, (), NO_SCHEMA, warning=True))
@@ -111,7 +106,7 @@ def _placed(merged: Merged, problem: PathProblem) -> ConfigProblem:
     return merged.problem(problem.path, problem.message, problem.suggestion)
 
 
-def _already(problems: list[ConfigProblem], merged: Merged, problem: PathProblem) -> bool:
+def _already(problems: list[ConfigProblem], problem: PathProblem) -> bool:
     return any(p.path[: len(problem.path)] == problem.path for p in problems)
 
 
@@ -174,17 +169,10 @@ def load(
     path: str, env: Mapping[str, str] | None = None, schema: ZendeskSchema | None = None
 ) -> Loaded:
     """The thin edge: real files and (by default) `os.environ`; raises `ConfigError`."""
-    import glob
     import os
-    from pathlib import Path
 
-    def read_text(name: str) -> str:
-        return Path(name).read_text(encoding="utf-8")
-
-    def expand(pattern: str) -> list[str]:
-        return [name.replace(os.sep, "/") for name in glob.glob(pattern)]
-
-    loaded, problems = check(path, read_text, expand, os.environ if env is None else env, schema)
+    given = os.environ if env is None else env
+    loaded, problems = check(path, read_file_text, expand_file_glob, given, schema)
     if loaded is None:
         raise ConfigError(p for p in problems if not p.warning)
     return loaded

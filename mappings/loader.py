@@ -280,6 +280,25 @@ def _inline_secret_warnings(model: BaseModel, merged: Merged) -> list[ConfigProb
     return warnings
 
 
+def read_and_validate(
+    path: str,
+    model_cls: type[M],
+    read_text: ReadText,
+    expand_glob: ExpandGlob,
+    env: Mapping[str, str],
+) -> tuple[Merged | None, M | None, list[ConfigProblem]]:
+    """The chain, pure: load, merge, override, validate. The merged data (None when the main
+    file itself could not be read or parsed), the model (None when invalid) and every problem."""
+    documents, problems = load_documents(path, read_text, expand_glob)
+    if not documents:
+        return None, None, problems
+    merged, merge_problems = merge(documents)
+    merged, override_problems = apply_env_overrides(merged, env)
+    problems += merge_problems + override_problems
+    model, validation_problems = validate(model_cls, merged, env, read_text)
+    return merged, model, problems + validation_problems
+
+
 def check_config(
     path: str,
     model_cls: type[M],
@@ -288,37 +307,37 @@ def check_config(
     env: Mapping[str, str],
 ) -> tuple[M | None, list[ConfigProblem]]:
     """The whole chain, pure: load, merge, override, validate; all problems sorted."""
-    documents, problems = load_documents(path, read_text, expand_glob)
-    if not documents:  # the main file itself could not be read or parsed: nothing to check
-        return None, problems
-    merged, merge_problems = merge(documents)
-    merged, override_problems = apply_env_overrides(merged, env)
-    problems += merge_problems + override_problems
-    model, validation_problems = validate(model_cls, merged, env, read_text)
-    problems += validation_problems
+    _merged, model, problems = read_and_validate(path, model_cls, read_text, expand_glob, env)
     if any(not problem.warning for problem in problems):
         model = None
     return model, sorted(problems, key=ConfigProblem.sort_key)
+
+
+def read_file_text(name: str) -> str:
+    """The real file reader of the thin edges (`load_config`, `mappings.load.load`)."""
+    from pathlib import Path
+
+    return Path(name).read_text(encoding="utf-8")
+
+
+def expand_file_glob(pattern: str) -> list[str]:
+    """The real glob of the thin edges, with `/` separators as includes are written."""
+    import glob
+    import os
+
+    return [name.replace(os.sep, "/") for name in glob.glob(pattern)]
 
 
 def load_config(path: str, model_cls: type[M], env: Mapping[str, str] | None = None) -> M:
     """The thin edge: real files and (by default) `os.environ`; raises `ConfigError` with all
     problems. Warnings (inline secrets) do not stop loading; callers get them from `check_config`.
     """
-    import glob
     import os
-    from pathlib import Path
 
     from mappings.problems import ConfigError
 
-    def read_text(name: str) -> str:
-        return Path(name).read_text(encoding="utf-8")
-
-    def expand(pattern: str) -> list[str]:
-        return [name.replace(os.sep, "/") for name in glob.glob(pattern)]
-
     model, problems = check_config(
-        path, model_cls, read_text, expand, os.environ if env is None else env
+        path, model_cls, read_file_text, expand_file_glob, os.environ if env is None else env
     )
     if model is None:
         raise ConfigError(problem for problem in problems if not problem.warning)
@@ -331,9 +350,12 @@ __all__ = [
     "Origin",
     "apply_env_overrides",
     "check_config",
+    "expand_file_glob",
     "format_path",
     "load_config",
     "load_documents",
     "merge",
+    "read_and_validate",
+    "read_file_text",
     "validate",
 ]
