@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol, TypeVar
 
-from connector.zendesk import ExportEnd, ExportPage
+from connector.zendesk import ExportEnd, ExportPage, PageHandler
 from jobs.state import StateStore
 from jobs.state.pages import save_page
 from jobs.zendesk_records import (
@@ -41,7 +41,7 @@ class ZendeskSource(Protocol):
 
     def users_since(
         self,
-        on_page: Callable[[ExportPage], None],
+        on_page: PageHandler,
         *,
         start_time: int | None = None,
         cursor: str | None = None,
@@ -49,7 +49,7 @@ class ZendeskSource(Protocol):
 
     def tickets_since(
         self,
-        on_page: Callable[[ExportPage], None],
+        on_page: PageHandler,
         *,
         start_time: int | None = None,
         cursor: str | None = None,

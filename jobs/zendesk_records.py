@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 UNSOLVED = frozenset({"new", "open", "pending", "hold"})
 USER_BUILTINS = ("name", "role", "locale", "time_zone", "organization_id", "external_id", "phone")
@@ -59,6 +59,11 @@ class RatingRow:
     created_at: int
 
 
+def is_id(value: object) -> TypeGuard[int]:
+    """A Zendesk id: a whole number (JSON's true/false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def unix_seconds(value: object) -> int | None:
     """An ISO-8601 time (Zendesk's `...Z`) as Unix seconds; None for anything else."""
     if not isinstance(value, str):
@@ -78,7 +83,7 @@ def normalised_json(value: Mapping[str, Any]) -> str:
 
 def user_row(user: Mapping[str, Any]) -> UserRow | SetAside:
     user_id = user.get("id")
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
+    if not is_id(user_id):
         return SetAside(f"user {user_id!r}", "has no numeric id")
     where = f"user {user_id}"
     created_at = unix_seconds(user.get("created_at"))
@@ -117,11 +122,11 @@ def user_row(user: Mapping[str, Any]) -> UserRow | SetAside:
 
 def ticket_row(ticket: Mapping[str, Any]) -> TicketRow | SetAside:
     ticket_id = ticket.get("id")
-    if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
+    if not is_id(ticket_id):
         return SetAside(f"ticket {ticket_id!r}", "has no numeric id")
     where = f"ticket {ticket_id}"
     requester = ticket.get("requester_id")
-    if not isinstance(requester, int) or isinstance(requester, bool):
+    if not is_id(requester):
         return SetAside(where, f"requester_id is not a user id: {requester!r}")
     created_at = unix_seconds(ticket.get("created_at"))
     updated_at = unix_seconds(ticket.get("updated_at"))
@@ -140,7 +145,7 @@ def ticket_row(ticket: Mapping[str, Any]) -> TicketRow | SetAside:
         status,
         channel if isinstance(channel, str) else None,
         ticket.get("priority") if isinstance(ticket.get("priority"), str) else None,
-        group if isinstance(group, int) and not isinstance(group, bool) else None,
+        group if is_id(group) else None,
         json.dumps(sorted(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else []),
         created_at,
         updated_at,
@@ -149,11 +154,11 @@ def ticket_row(ticket: Mapping[str, Any]) -> TicketRow | SetAside:
 
 def rating_row(rating: Mapping[str, Any]) -> RatingRow | SetAside:
     rating_id = rating.get("id")
-    if not isinstance(rating_id, int) or isinstance(rating_id, bool):
+    if not is_id(rating_id):
         return SetAside(f"satisfaction rating {rating_id!r}", "has no numeric id")
     where = f"satisfaction rating {rating_id}"
     requester = rating.get("requester_id")
-    if not isinstance(requester, int) or isinstance(requester, bool):
+    if not is_id(requester):
         return SetAside(where, f"requester_id is not a user id: {requester!r}")
     score = rating.get("score")
     if not isinstance(score, str):
@@ -166,7 +171,7 @@ def rating_row(rating: Mapping[str, Any]) -> RatingRow | SetAside:
     return RatingRow(
         rating_id,
         requester,
-        ticket if isinstance(ticket, int) and not isinstance(ticket, bool) else None,
+        ticket if is_id(ticket) else None,
         score,
         isinstance(comment, str) and bool(comment.strip()),
         created_at,

@@ -56,3 +56,18 @@ def finished_job(sandbox: SandboxServer, job: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = wait_for(done)
     return result
+
+
+def zendesk_connector(sandbox: SandboxServer, window_seconds: float = 60.0) -> Any:
+    """The Zendesk connector on the sandbox, retrying quickly; `window_seconds` is the rate
+    limits' minute as the sandbox's time scale makes it."""
+    from connector.http import Edge
+    from connector.retry import RetryPolicy
+    from connector.zendesk import ZendeskAccount, ZendeskConnector, ZendeskLimits
+
+    return ZendeskConnector(
+        ZendeskAccount("sandbox", "admin@example.com", "sandbox-token", base_url=sandbox.url),
+        requests.Session(),
+        Edge(policy=RetryPolicy(max_attempts=3, initial_backoff=0.001), sleep=time.sleep),
+        limits=ZendeskLimits(window_seconds=window_seconds),
+    )

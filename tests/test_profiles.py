@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from connector.http import Edge
-from connector.retry import RetryPolicy
-from connector.zendesk import ZendeskAccount, ZendeskConnector
 from jobs.profiles import assemble, profiles, satisfaction_facts, ticket_facts
 from jobs.pull import pull
 from jobs.state import StateStore
 from sandbox.server import SandboxServer
-from tests.sandbox_helpers import state
+from tests.sandbox_helpers import state, zendesk_connector
 
 NOW = 1_795_000_000
 
@@ -103,12 +98,7 @@ def seconds(text: str) -> int:
 def test_profiles_from_a_pulled_account_hold_the_facts_of_its_own_records(
     sandbox: SandboxServer, store: StateStore
 ) -> None:
-    zendesk = ZendeskConnector(
-        ZendeskAccount("sandbox", "admin@example.com", "sandbox-token", base_url=sandbox.url),
-        requests.Session(),
-        Edge(policy=RetryPolicy(max_attempts=3, initial_backoff=0.001), sleep=time.sleep),
-    )
-    pull(zendesk, store, store.start_run(NOW, dry_run=False, full=False), NOW)
+    pull(zendesk_connector(sandbox), store, store.start_run(NOW, dry_run=False, full=False), NOW)
     truth = state(sandbox, "zendesk")
     tickets_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in truth["tickets"]:

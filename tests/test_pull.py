@@ -9,18 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
-from connector.http import Edge
-from connector.retry import RetryPolicy
-from connector.zendesk import ExportEnd, ExportPage, ZendeskAccount, ZendeskConnector, ZendeskLimits
+from connector.zendesk import ExportEnd, ExportPage, ZendeskConnector
 from jobs.pull import RATINGS_SINCE, USERS_CURSOR, pull
 from jobs.state import StateStore
 from jobs.state import tables as t
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from tests.sandbox_helpers import control, state
+from tests.sandbox_helpers import control, state, zendesk_connector
 
 TIME_SCALE = 600  # a virtual minute is 0.1 s: the export's withheld last minute passes quickly
 NOW = 1_795_000_000
@@ -47,12 +44,8 @@ def store(tmp_path: Path) -> Iterator[StateStore]:
 
 
 def connect(server: SandboxServer) -> ZendeskConnector:
-    return ZendeskConnector(
-        ZendeskAccount("sandbox", "admin@example.com", "sandbox-token", base_url=server.url),
-        requests.Session(),
-        Edge(policy=RetryPolicy(max_attempts=3, initial_backoff=0.001), sleep=time.sleep),
-        limits=ZendeskLimits(window_seconds=60 / TIME_SCALE),
-    )
+    connector: ZendeskConnector = zendesk_connector(server, window_seconds=60 / TIME_SCALE)
+    return connector
 
 
 def count(store: StateStore, table: Any) -> int:
