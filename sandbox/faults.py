@@ -135,6 +135,7 @@ class FaultInjector:
         with self._lock:
             self.plan = FaultPlan()
             self._queued.clear()
+            self._counts.clear()  # a reset sandbox draws the same faults as a fresh one
 
     def decide(self, service: str) -> str | None:
         with self._lock:

@@ -1,10 +1,12 @@
 """Mailchimp Marketing API 3.0, on mailchimp-marketing: see `connector.py` for the entry point."""
 
+from connector.mailchimp.audiences import AmbiguousAudience
 from connector.mailchimp.connector import AudienceNotFound, MailchimpConnector
 from connector.mailchimp.members import PAGE_SIZE, MemberWalk, PaginationLoop
 from connector.mailchimp.merge_fields import MergeFieldTypeMismatch
 from connector.mailchimp.records import (
     Audience,
+    AudienceRef,
     EmailProblem,
     Member,
     MemberOutcome,
@@ -25,8 +27,10 @@ __all__ = [
     "BATCH_SIZE",
     "MAX_CONNECTIONS",
     "PAGE_SIZE",
+    "AmbiguousAudience",
     "Audience",
     "AudienceNotFound",
+    "AudienceRef",
     "EmailProblem",
     "MailchimpConnector",
     "Member",

@@ -22,9 +22,16 @@ import requests
 from connector.errors import FatalError
 from connector.http import CallStats, Edge
 from connector.mailchimp import merge_fields, tags
+from connector.mailchimp.audiences import (
+    check_name_or_id,
+    match_audience,
+    not_found_detail,
+    read_audiences,
+)
 from connector.mailchimp.members import PAGE_SIZE, MemberWalk
 from connector.mailchimp.records import (
     Audience,
+    AudienceRef,
     MemberOutcome,
     MemberUpdate,
     MergeFieldsResult,
@@ -99,6 +106,25 @@ class MailchimpConnector:
             cleaned_count=int(stats.get("cleaned_count") or 0),
             total_contacts=stats.get("total_contacts"),
         )
+
+    def audiences(self) -> list[AudienceRef]:
+        """Every audience of the account (`GET /lists`, in pages of 1000)."""
+        return read_audiences(self._transport)
+
+    def find_audience(self, name_or_id: str) -> AudienceRef:
+        """The audience with this id, else this name (exact, then letter case aside).
+
+        Raises `AudienceNotFound` naming the account's audiences, or `AmbiguousAudience` when
+        the name fits several of them.
+        """
+        check_name_or_id(name_or_id)
+        known = self.audiences()
+        found = match_audience(known, name_or_id)
+        if found is None:
+            raise AudienceNotFound(
+                SERVICE, "GET", "/lists", None, not_found_detail(known, name_or_id)
+            )
+        return found
 
     def _audience(self, list_id: str) -> dict[str, Any]:
         lists = self._transport.lists

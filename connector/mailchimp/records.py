@@ -156,3 +156,11 @@ Removal = Literal["archived", "erased", "not_on_list"]
 class RemovalOutcome:
     email: str
     action: Removal
+
+
+@dataclass(frozen=True)
+class AudienceRef:
+    """An audience as the account lists it: enough to find it by the name the admin wrote."""
+
+    id: str
+    name: str
