@@ -1,0 +1,198 @@
+"""Progress of a sync: a bar on a terminal, logfmt lines in a container's log, nothing for `--json`.
+
+    progress = Progress(sys.stdout)              # a bar on a TTY, else logfmt lines
+    with progress.stage("pull users") as stage:
+        for page in pages:
+            stage.advance(len(page))
+    progress.log("sync_finished", run=12, status="succeeded")
+
+Off a terminal, each stage writes a line when it ends, and at most one every `interval` seconds
+while it runs:
+
+    2026-11-23T14:00:00Z level=info stage="pull users" status=done done=5000 seconds=4.1 rate=1234/s
+
+It prints only what it is given, so no secret reaches it unless a caller passes one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.progress import Task as RichTask
+from rich.text import Text
+
+
+class Stage:
+    """One stage's counter: `advance(n)` as work is done; `total` when known."""
+
+    def __init__(self, progress: Progress, name: str, total: int | None, started: float) -> None:
+        self._progress = progress
+        self.name = name
+        self.total = total
+        self.done = 0
+        self.started = started
+        self.last_line = started
+        self.task: TaskID | None = None
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        self._progress._advanced(self, n)
+
+    def set_total(self, total: int | None) -> None:
+        self.total = total
+        self._progress._advanced(self, 0)
+
+
+class Progress:
+    """Reports stages and events to `stream` (None: nowhere); a rich bar if it is a terminal."""
+
+    def __init__(
+        self,
+        stream: TextIO | None,
+        *,
+        console: Console | None = None,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.stream = stream
+        if console is None and stream is not None and stream.isatty():
+            console = Console(file=stream)
+        self.console = console if console is not None and console.is_terminal else None
+        self.interval = interval
+        self.clock = clock
+        self.wall = wall
+        self._bar: RichProgress | None = None
+        self._open = 0
+
+    @classmethod
+    def quiet(cls, *, stderr: bool = True) -> Progress:
+        """For `--json`: nothing on stdout; progress on stderr, or nowhere."""
+        return cls(sys.stderr if stderr else None)
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Stage]:
+        stage = Stage(self, name, total, self.clock())
+        if self.console is not None:
+            bar = self._start_bar()
+            stage.task = bar.add_task(name, total=total)
+        try:
+            yield stage
+        except BaseException as error:
+            self._end(stage, "failed", error=type(error).__name__)
+            raise
+        self._end(stage, "done")
+
+    def log(self, event: str, *, level: str = "info", **fields: object) -> None:
+        """One structured event: a logfmt line, or a line on the terminal."""
+        if self.console is not None:
+            style = "red" if level == "error" else "yellow" if level == "warning" else ""
+            self.console.print(Text(logfmt(event=event, **fields), style=style))
+        elif self.stream is not None:
+            self._write(level, {"event": event, **fields})
+
+    # --- inside ---------------------------------------------------------------------------------
+
+    def _advanced(self, stage: Stage, n: int) -> None:
+        if self._bar is not None and stage.task is not None:
+            self._bar.update(stage.task, advance=n, total=stage.total)
+            return
+        now = self.clock()
+        if self.stream is not None and now - stage.last_line >= self.interval:
+            stage.last_line = now
+            self._write("info", _stage_fields(stage, "running", now))
+
+    def _end(self, stage: Stage, status: str, error: str | None = None) -> None:
+        now = self.clock()
+        if self._bar is not None and stage.task is not None:
+            if status == "done":
+                self._bar.update(stage.task, total=stage.total if stage.total else stage.done)
+            self._bar.stop_task(stage.task)
+            self._open -= 1
+            if self._open == 0:
+                self._bar.stop()
+                self._bar = None
+            if status != "done":
+                self.log("stage_failed", level="error", stage=stage.name, error=error)
+            return
+        if self.stream is not None:
+            fields = _stage_fields(stage, status, now)
+            if error is not None:
+                fields["error"] = error
+            self._write("info" if status == "done" else "error", fields)
+
+    def _start_bar(self) -> RichProgress:
+        if self._bar is None:
+            self._bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                RateColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            self._bar.start()
+        self._open += 1
+        return self._bar
+
+    def _write(self, level: str, fields: dict[str, object]) -> None:
+        assert self.stream is not None
+        stamp = datetime.fromtimestamp(self.wall(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.stream.write(f"{stamp} {logfmt(level=level, **fields)}\n")
+        self.stream.flush()
+
+
+class RateColumn(ProgressColumn):
+    """Items a second, as `1234/s`."""
+
+    def render(self, task: RichTask) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(_rate(speed) if speed is not None else "", style="progress.data.speed")
+
+
+def _stage_fields(stage: Stage, status: str, now: float) -> dict[str, object]:
+    elapsed = now - stage.started
+    fields: dict[str, object] = {"stage": stage.name, "status": status, "done": stage.done}
+    if stage.total is not None:
+        fields["total"] = stage.total
+    fields["seconds"] = round(elapsed, 1)
+    if elapsed > 0:
+        fields["rate"] = _rate(stage.done / elapsed)
+    return fields
+
+
+def _rate(per_second: float) -> str:
+    return f"{per_second:.1f}/s" if per_second < 10 else f"{per_second:.0f}/s"
+
+
+def logfmt(**fields: object) -> str:
+    """`key=value` pairs; values with spaces, quotes or `=` are quoted; None is `null`."""
+    return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text == "" or any(c in text for c in ' "=\\') or not text.isprintable():
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        return f'"{escaped}"'
+    return text
