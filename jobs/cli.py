@@ -27,14 +27,26 @@ def build_parser() -> argparse.ArgumentParser:
         ("test", "run the config's [[tests]] (exit 1 if any fails)"),
     ):
         command = commands.add_parser(name, help=what)
-        command.add_argument(
-            "--config", help="the config file (default: $DESKBRIDGE_CONFIG or config.toml)"
-        )
+        _config_argument(command)
         command.add_argument(
             "--schema",
             metavar="FILE",
             help="a saved answer of Zendesk's GET /api/v2/user_fields.json to check against",
         )
+    sync = commands.add_parser(
+        "sync", help="pull from Zendesk, run the rules and lists, and push the changes"
+    )
+    _config_argument(sync)
+    sync.add_argument("--dry-run", action="store_true", help="show the plan; write nothing")
+    sync.add_argument("--json", action="store_true", help="print the plan and result as JSON")
+    sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument("--only", metavar="LIST", help="sync only this list's destinations")
+    sync.add_argument(
+        "--force", action="store_true", help="apply removals the blast-radius guard holds back"
+    )
+    runs = commands.add_parser("runs", help="the history of syncs, with counts and errors")
+    _config_argument(runs)
+    runs.add_argument("--last", type=int, default=10, metavar="N", help="how many (default 10)")
     from sandbox.cli import add_arguments as add_sandbox_arguments
 
     add_sandbox_arguments(
@@ -43,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     return parser
+
+
+def _config_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--config", help="the config file (default: $DESKBRIDGE_CONFIG or config.toml)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +74,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run = check_config.validate if args.command == "validate" else check_config.test
         return run(check_config.config_path(args.config), args.schema, sys.stdout)
+    if args.command == "sync":
+        from jobs import commands
+        from jobs.check_config import config_path
+        from jobs.sync import SyncOptions
+
+        options = SyncOptions(
+            dry_run=args.dry_run, full=args.full, only=args.only, force=args.force
+        )
+        return commands.sync(config_path(args.config), options, as_json=args.json)
+    if args.command == "runs":
+        from jobs import commands
+        from jobs.check_config import config_path
+
+        return commands.runs(config_path(args.config), args.last)
     if args.command == "sandbox":
         from sandbox.cli import run as run_sandbox
 

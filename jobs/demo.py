@@ -1,123 +1,81 @@
-"""`deskbridge demo`: the embedded sandbox, seen through the real client libraries.
+"""`deskbridge demo` (and `make demo`): the real sync against the embedded sandbox, offline.
 
-Until the sync exists, the demo starts the sandbox on a free loopback port, reads what it holds
-the way deskbridge will — zenpy for Zendesk, mailchimp-marketing for Mailchimp, requests for
-SurveyMonkey — prints a summary, and stops the sandbox.
+It starts the sandbox on a free loopback port, writes a config for it into a fresh folder from
+`config.example.toml` and the recipes (connections pointed at the sandbox, secrets from the
+environment), and runs `deskbridge sync --dry-run`, the sync, then — after the sandbox changes
+some customers the way a day would — an incremental sync, printing each plan and result. The
+sandbox is stopped at the end; the folder (config, state store, CSV exports) is kept to look at.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import requests
 from rich.console import Console
-from rich.table import Table
 
+from jobs import commands
+from jobs.sync import EXIT_OK, EXIT_PARTIAL, SyncOptions
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 
 DEMO_USERS = 2000
 DEMO_SEED = 1
-ZENDESK_EMAIL, ZENDESK_TOKEN = "admin@example.com", "sandbox-token"
-MAILCHIMP_KEY, SURVEYMONKEY_TOKEN = "sandbox-us1", "sandbox-token"
+TIME_SCALE = 60.0  # a sandbox minute lasts a second: the rate limits' windows are short
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "ZENDESK_TOKEN": "sandbox-token",
+    "MAILCHIMP_API_KEY": "sandbox-us1",
+    "SURVEYMONKEY_TOKEN": "sandbox-token",
+}
+# The example's own survey is not one the sandbox holds; the demo sends to one it does.
+SANDBOX_SURVEY = "Customer Satisfaction Survey"
 
 
-def run_demo(users: int = DEMO_USERS, seed: int = DEMO_SEED) -> int:
+def write_config(
+    folder: Path, sandbox_url: str, example: Path = ROOT / "config.example.toml"
+) -> Path:
+    """The example config, pointed at the sandbox, with the recipes beside it."""
+    text = example.read_text(encoding="utf-8")
+    text = re.sub(r'^# base_url = "[^"]*"$', f'base_url = "{sandbox_url}"', text, flags=re.M)
+    text = re.sub(r'^subdomain = "[^"]*"$', 'subdomain = "sandbox"', text, count=1, flags=re.M)
+    text = re.sub(r'^email = "[^"]*"$', 'email = "admin@example.com"', text, count=1, flags=re.M)
+    text = text.replace('survey = "Renewal check-in"', f'survey = "{SANDBOX_SURVEY}"')
+    shutil.copytree(ROOT / "mappings" / "recipes", folder / "mappings" / "recipes")
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_demo(users: int = DEMO_USERS, seed: int = DEMO_SEED, folder: Path | None = None) -> int:
     console = Console()
-    config = SandboxConfig(users=users, seed=seed, rate_limits="realistic", time_scale=60)
+    folder = folder or Path(tempfile.mkdtemp(prefix="deskbridge-demo-"))
+    os.environ.update(SECRETS)
+    config = SandboxConfig(users=users, seed=seed, rate_limits="realistic", time_scale=TIME_SCALE)
+    window = 60.0 / TIME_SCALE
     with SandboxServer(config) as sandbox:
-        console.print(f"[bold]deskbridge demo[/] — sandbox on {sandbox.url} ({users} users)")
-        show_zendesk(console, sandbox)
-        show_mailchimp(console, sandbox)
-        show_surveymonkey(console, sandbox)
-        calls = requests.get(f"{sandbox.url}/_sandbox/requests", timeout=30).json()
-        by_service = Counter(entry["service"] for entry in calls["requests"])
-        console.print(f"API calls made: {dict(by_service)}")
-    console.print("sandbox stopped")
-    return 0
-
-
-def zendesk_client(sandbox: SandboxServer) -> Any:
-    from zenpy import Zenpy
-
-    os.environ["ZENPY_FORCE_SCHEME"] = "http"
-    os.environ["ZENPY_FORCE_NETLOC"] = f"{sandbox.host}:{sandbox.port}"
-    return Zenpy(subdomain="sandbox", email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, disable_cache=True)
-
-
-def show_zendesk(console: Console, sandbox: SandboxServer) -> None:
-    zendesk = zendesk_client(sandbox)
-    people = list(zendesk.users.incremental(start_time=0))
-    customers = [u for u in people if u.role == "end-user" and u.active]
-    tickets = list(zendesk.tickets.incremental(start_time=0))
-    bad = list(zendesk.satisfaction_ratings(score="bad"))
-    fields = {f.key: f for f in zendesk.user_fields()}
-
-    table = Table(title="Zendesk", show_header=True)
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    table.add_row("users (all roles, incl. deleted)", str(len(people)))
-    table.add_row("active customers", str(len(customers)))
-    table.add_row("customers without email", str(sum(1 for u in customers if not u.email)))
-    table.add_row("VIPs (tag vip)", str(sum(1 for u in customers if "vip" in u.tags)))
-    table.add_row("tickets", str(len(tickets)))
-    table.add_row("bad satisfaction ratings", str(len(bad)))
-    console.print(table)
-    console.print(f"user fields: {', '.join(sorted(fields))}")
-    for title, key in (
-        ("preferred product line", "product_line"),
-        ("phone model", "phone_model"),
-        ("service level", "service_level"),
-    ):
-        console.print(_counts(title, customers, key))
-    channels = Counter(t.via.channel for t in tickets)
-    console.print(f"tickets by channel: {dict(channels.most_common())}")
-
-
-def _counts(title: str, customers: list[Any], key: str) -> str:
-    values = Counter(u.user_fields.get(key) or "(none)" for u in customers)
-    return f"{title}: " + ", ".join(f"{v} {n}" for v, n in values.most_common())
-
-
-def mailchimp_client(sandbox: SandboxServer) -> Any:
-    from mailchimp_marketing import Client
-
-    client = Client()
-    client.set_config({"api_key": MAILCHIMP_KEY, "server": "us1"})
-    client.api_client.host = f"{sandbox.url}/3.0"
-    return client
-
-
-def show_mailchimp(console: Console, sandbox: SandboxServer) -> None:
-    mailchimp = mailchimp_client(sandbox)
-    console.print(f"Mailchimp ping: {mailchimp.ping.get()['health_status']}")
-    for audience in mailchimp.lists.get_all_lists()["lists"]:
-        statuses = Counter(m["status"] for m in _members(mailchimp, audience["id"]))
-        console.print(f"audience {audience['name']!r} ({audience['id']}): {dict(statuses)}")
-
-
-def _members(mailchimp: Any, list_id: str) -> Iterator[dict[str, Any]]:
-    offset = 0
-    while True:
-        page = mailchimp.lists.get_list_members_info(
-            list_id, count=1000, offset=offset, fields=["members.status", "total_items"]
-        )
-        yield from page["members"]
-        offset += len(page["members"])
-        if not page["members"] or offset >= page["total_items"]:
-            return
-
-
-def show_surveymonkey(console: Console, sandbox: SandboxServer) -> None:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {SURVEYMONKEY_TOKEN}"
-    surveys = session.get(f"{sandbox.url}/v3/surveys", timeout=30).json()["data"]
-    for survey in surveys:
-        collectors = session.get(
-            f"{sandbox.url}/v3/surveys/{survey['id']}/collectors", timeout=30
-        ).json()["data"]
-        kinds = ", ".join(c.get("type", c.get("name", "?")) for c in collectors) or "none"
-        console.print(f"SurveyMonkey survey {survey['title']!r}: collectors {kinds}")
+        path = write_config(folder, sandbox.url)
+        console.rule(f"deskbridge demo — sandbox on {sandbox.url} ({users} customers)")
+        console.print(f"config and state in {folder}")
+        steps = [
+            ("1. deskbridge sync --dry-run (nothing is written)", SyncOptions(dry_run=True)),
+            ("2. deskbridge sync", SyncOptions()),
+        ]
+        for title, options in steps:
+            console.rule(title)
+            code = commands.sync(str(path), options, window_seconds=window)
+            if code not in (EXIT_OK, EXIT_PARTIAL):
+                return code
+        changed = requests.post(
+            f"{sandbox.url}/_sandbox/mutate", json={"count": 60}, timeout=60
+        ).json()
+        console.rule("3. a day passes in the helpdesk")
+        console.print(f"the sandbox changed {changed['count']} things (new tickets, ratings, ...)")
+        console.rule("4. deskbridge sync (incremental)")
+        code = commands.sync(str(path), SyncOptions(), window_seconds=window)
+    console.print(f"sandbox stopped; config, state store and CSV files are in {folder}")
+    return code

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -78,35 +78,104 @@ def assemble(
     }
 
 
+class Stored(NamedTuple):
+    user_id: int
+    status: str  # active | suspended | deleted
+    email: str | None
+    profile: dict[str, Any]
+
+
 def profiles(
     store: StateStore, *, include_deleted: bool = False, page: int = PAGE
 ) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """(user id, status, profile) for every stored user, in id order, a page at a time."""
-    after = -1
+    with store.engine.connect() as connection:
+        for found in profile_pages(connection, include_deleted=include_deleted, page=page):
+            for user in found:
+                yield user.user_id, user.status, user.profile
+
+
+def profile_pages(
+    connection: Connection,
+    user_ids: Iterable[int] | None = None,
+    *,
+    include_deleted: bool = True,
+    page: int = PAGE,
+    audiences: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[list[Stored]]:
+    """Profiles a page at a time, in user id order: every stored user, or those of `user_ids`.
+
+    `audiences` maps a Mailchimp audience id to the names a condition may call it by
+    (`mailchimp.status.<name>`); the statuses come from the Mailchimp ledger by address.
+    """
+    wanted = sorted(set(user_ids)) if user_ids is not None else None
+    after, offset = -1, 0
     while True:
-        with store.engine.connect() as connection:
-            query = select(t.profiles).where(t.profiles.c.user_id > after)
-            if not include_deleted:
-                query = query.where(t.profiles.c.status != "deleted")
-            rows = connection.execute(query.order_by(t.profiles.c.user_id).limit(page)).all()
-            if not rows:
+        query = select(t.profiles)
+        if wanted is None:
+            query = query.where(t.profiles.c.user_id > after).limit(page)
+        else:
+            chunk = wanted[offset : offset + min(page, 900)]  # SQLite's bound parameters
+            offset += len(chunk)
+            if not chunk:
                 return
-            ids = [row.user_id for row in rows]
-            tickets = _by_requester(connection, t.tickets, ids)
-            ratings = _by_requester(connection, t.ratings, ids)
-        for row in rows:
-            profile = assemble(
-                json.loads(row.data), tickets.get(row.user_id, ()), ratings.get(row.user_id, ())
+            query = query.where(t.profiles.c.user_id.in_(chunk))
+        if not include_deleted:
+            query = query.where(t.profiles.c.status != "deleted")
+        rows = connection.execute(query.order_by(t.profiles.c.user_id)).all()
+        if not rows:
+            if wanted is None:
+                return
+            continue
+        ids = [row.user_id for row in rows]
+        dense = wanted is None  # every user in the id range: one range query is cheapest
+        tickets = _by_requester(connection, t.tickets, ids, dense)
+        ratings = _by_requester(connection, t.ratings, ids, dense)
+        statuses = _mailchimp_statuses(connection, rows, audiences) if audiences else {}
+        yield [
+            Stored(
+                row.user_id,
+                row.status,
+                row.email,
+                assemble(
+                    json.loads(row.data),
+                    tickets.get(row.user_id, ()),
+                    ratings.get(row.user_id, ()),
+                    statuses.get((row.email or "").lower()),
+                ),
             )
-            yield row.user_id, row.status, profile
+            for row in rows
+        ]
         after = ids[-1]
 
 
 def _by_requester(
-    connection: Connection, table: Any, ids: list[int]
+    connection: Connection, table: Any, ids: list[int], dense: bool
 ) -> dict[int, list[Mapping[str, Any]]]:
     found: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-    query = select(table).where(table.c.requester_id.between(ids[0], ids[-1]))
+    if dense:
+        query = select(table).where(table.c.requester_id.between(ids[0], ids[-1]))
+    else:
+        query = select(table).where(table.c.requester_id.in_(ids))
     for row in connection.execute(query):
         found[row.requester_id].append(dict(row._mapping))
+    return found
+
+
+def _mailchimp_statuses(
+    connection: Connection, rows: Sequence[Any], audiences: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, str]]:
+    emails = sorted({row.email.lower() for row in rows if row.email})
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for start in range(0, len(emails), 900):
+        query = select(
+            t.mailchimp_members.c.audience,
+            t.mailchimp_members.c.email,
+            t.mailchimp_members.c.status,
+        ).where(t.mailchimp_members.c.email.in_(emails[start : start + 900]))
+        for audience, email, status in connection.execute(query):
+            if status is None or audience not in audiences:
+                continue
+            for name in audiences[audience]:
+                found[email][name] = status
     return found

@@ -135,6 +135,8 @@ def _list(
     before = len(problems)
     conditions = _conditions(lst.conditions, (*path, "conditions"), catalogue, problems)
     group_by = None
+    merge_fields: list[tuple[str, Field]] = []
+    columns: list[tuple[str, Field]] = []
     if lst.group_by is not None:
         group_by = _field(lst.group_by, (*path, "group_by"), catalogue, problems)
         if group_by is not None and group_by.type not in GROUPABLE:
@@ -148,16 +150,22 @@ def _list(
             message = "sends to Mailchimp, but there is no [mailchimp] section with the api_key"
             problems.append(PathProblem((*path, "mailchimp"), message))
         for tag, address in lst.mailchimp.merge_fields.items():
-            _field(address, (*path, "mailchimp", "merge_fields", tag), catalogue, problems)
+            found = _field(address, (*path, "mailchimp", "merge_fields", tag), catalogue, problems)
+            if found is not None:
+                merge_fields.append((tag, found))
     if lst.surveymonkey is not None and config.surveymonkey is None:
         message = "sends SurveyMonkey invitations, but there is no [surveymonkey] section"
         problems.append(PathProblem((*path, "surveymonkey"), message))
     if lst.csv is not None:
-        for position, (_, address) in enumerate(lst.csv.headed_columns()):
-            _field(address, (*path, "csv", "columns", position), catalogue, problems)
+        for position, (header, address) in enumerate(lst.csv.headed_columns()):
+            found = _field(address, (*path, "csv", "columns", position), catalogue, problems)
+            if found is not None:
+                columns.append((header, found))
     if conditions is None or len(problems) > before:
         return None
-    return CompiledList(lst.name, index, lst, conditions, group_by)
+    return CompiledList(
+        lst.name, index, lst, conditions, group_by, tuple(merge_fields), tuple(columns)
+    )
 
 
 def _mailchimp_tags(lists: Sequence[CustomerList], problems: list[PathProblem]) -> None:

@@ -79,6 +79,13 @@ class Mappings:
             [rule.conditions for rule in self.rules], [lst.conditions for lst in self._order]
         )
 
+    def lists_depending_on_now(self) -> frozenset[str]:
+        """The lists whose members can change with time alone (relative dates)."""
+        return frozenset(lst.name for lst in self.lists if lst.conditions.depends_on_now())
+
+    def rules_depend_on_now(self) -> bool:
+        return any(rule.conditions.depends_on_now() for rule in self.rules)
+
     def list_named(self, name: str) -> CompiledList | None:
         return next((lst for lst in self.lists if lst.name == name), None)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from mappings.conditions import Compiled
@@ -37,6 +38,8 @@ class CompiledList:
     spec: CustomerList
     conditions: Compiled
     group_by: Field | None = None
+    merge_fields: tuple[tuple[str, Field], ...] = ()  # (merge tag, field) for Mailchimp
+    columns: tuple[tuple[str, Field], ...] = ()  # (header, field) for the CSV file
     _whole: tuple[Membership, ...] = field(init=False, repr=False)
     _read: Callable[[Any], object] | None = field(init=False, repr=False)
     _groups: dict[str, Membership] = field(init=False, repr=False, default_factory=dict)
@@ -85,6 +88,14 @@ class CompiledList:
         tag = self.spec.mailchimp.tag or self.name
         return tag if membership.group is None else f"{tag}: {membership.group}"
 
+    def merge_values(self, profile: Any) -> dict[str, str]:
+        """The Mailchimp merge fields of a member, as text (a dropdown by its option's name)."""
+        return {tag: shown(f, getter(f.path)(profile)) for tag, f in self.merge_fields}
+
+    def csv_row(self, profile: Any) -> dict[str, str]:
+        """A member's CSV row, header -> text."""
+        return {header: shown(f, getter(f.path)(profile)) for header, f in self.columns}
+
     def group_label(self, value: object) -> str | None:
         """How a group_by value is named; None when there is no usable value."""
         if value is None or isinstance(value, dict | list):
@@ -107,6 +118,29 @@ class CompiledList:
         if found is None:
             found = self._groups[label] = Membership(self.name, label)
         return found
+
+
+def shown(field: Field, value: object) -> str:
+    """A profile value as people read it: a dropdown option by its name, a time as ISO-8601 UTC
+    (times are kept as Unix seconds), a list joined with commas, nothing as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(shown(field, item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if field.type is FieldType.TIME and isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return ""
+    text = str(value)
+    if field.options:
+        option = field.option_for(text)
+        if option is not None:
+            return option.name
+    return text
 
 
 VALUE_MEMO_LIMIT = 10_000  # distinct group values remembered per list (free text can be many)

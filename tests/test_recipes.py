@@ -175,8 +175,8 @@ def test_destinations_follow_the_cookbook(everything: Loaded) -> None:
     assert {"Product Line A", "Product Line B", "Product Line C"} <= mailchimp
     assert {"New customers (last 30 days)", "VIP customers", "Phone owners"} <= mailchimp
     assert surveys == {
-        "Bad rating submitted": "Customer satisfaction follow-up",
-        "New customers (last 30 days)": "Customer satisfaction follow-up",
+        "Bad rating submitted": "Customer Satisfaction Survey",
+        "New customers (last 30 days)": "Post-Purchase Survey",
     }
     for lst in config.lists:
         if lst.mailchimp is not None:

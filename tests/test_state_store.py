@@ -32,7 +32,7 @@ def test_a_relative_sqlite_path_is_created_beside_the_config_at_the_newest_schem
     tmp_path: Path, store: StateStore
 ) -> None:
     assert (tmp_path / "state" / "deskbridge.db").is_file()
-    assert current(store.engine) == head() == "0001"
+    assert current(store.engine) == head() == "0002"
     tables = set(inspect(store.engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
 
@@ -60,7 +60,7 @@ def test_a_store_from_a_newer_deskbridge_is_refused_untouched(
     with pytest.raises(NewerSchema) as refused:
         StateStore.open("sqlite:///state/deskbridge.db", base_dir=tmp_path)
     assert str(refused.value).endswith(
-        "has schema version 0099, which this deskbridge does not know (it knows up to 0001): "
+        "has schema version 0099, which this deskbridge does not know (it knows up to 0002): "
         "it was used by a newer deskbridge"
     )
 
@@ -144,3 +144,28 @@ def test_a_bad_url_or_an_unreachable_database_says_so_without_the_password() -> 
         StateStore.open("postgresql://deskbridge@127.0.0.1:1/state", password="hunter2-secret")
     assert "hunter2-secret" not in str(refused.value)
     assert "postgresql://deskbridge:***@127.0.0.1:1/state" in str(refused.value)
+
+
+def test_a_store_made_by_the_first_release_is_brought_to_the_newest_schema(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from jobs.state.migrate import _config
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    opened = StateStore.open(f"sqlite:///{path}")
+    try:
+        assert current(opened.engine) == head()
+        assert set(inspect(opened.engine).get_table_names()) == set(metadata.tables) | {
+            "alembic_version"
+        }
+    finally:
+        opened.close()

@@ -20,6 +20,7 @@ from jobs.state import tables as t
 from jobs.state.store import StateStore
 
 PLANNED, DONE, FAILED, PERMANENT = "planned", "done", "failed", "permanent"
+SUPERSEDED = "superseded"  # a newer evaluation of the same user or ticket replaced it
 OPEN = (PLANNED, FAILED)
 
 

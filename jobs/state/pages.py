@@ -1,12 +1,14 @@
 """Storing a page of Zendesk records and its cursor in one transaction.
 
 Either both are stored or neither: a crash loses at most the page in flight, and the next run
-asks for that page again from the cursor before it.
+asks for that page again from the cursor before it. The users the page touches are marked dirty
+in the same transaction, so the evaluation that follows (in this run or, after a crash, the
+next) sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -41,8 +43,22 @@ def save_page(
         for kind, values_list in by_table.items():
             table, keys = TABLES[kind]
             upsert(connection, table, values_list, keys)
+        mark_dirty(connection, {_owner(row) for row in rows})
         if cursor is not None:
             write_cursor(connection, *cursor, now)
+
+
+def mark_dirty(connection: Connection, user_ids: Iterable[int]) -> None:
+    """Have these users' profiles evaluated again by the next evaluation (in this transaction)."""
+    rows = [{"user_id": user_id} for user_id in user_ids]
+    if not rows:
+        return
+    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(module.insert(t.dirty_profiles).on_conflict_do_nothing(), rows)
+
+
+def _owner(row: UserRow | TicketRow | RatingRow) -> int:
+    return row.user_id if isinstance(row, UserRow) else row.requester_id
 
 
 def upsert(

@@ -93,26 +93,86 @@ list_versions = Table(
     Column("evaluated_at", BigInteger, nullable=False),
 )
 
-# What was pushed to Mailchimp, per audience and address, and what Mailchimp last said of it.
+# Users whose profile changed (pulled, or their Mailchimp status moved) since they were last
+# evaluated; marked in the transaction that stores the change, cleared with the evaluation's
+# results, so a crash in between re-evaluates them.
+dirty_profiles = Table(
+    "dirty_profiles",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+)
+
+# What Mailchimp has, per audience id and lower-cased address, as last read or pushed: the tags
+# the member wears (JSON list), the values of the merge fields deskbridge manages (JSON object),
+# the tags deskbridge itself put on (the only ones it ever takes off), the status, and a
+# permanent error that stops retries until the wanted values change.
 mailchimp_members = Table(
     "mailchimp_members",
     metadata,
     Column("audience", String(64), primary_key=True),
     Column("email", String(EMAIL), primary_key=True),
     Column("tags", Text, nullable=False),
-    Column("merge_hash", String(64), nullable=True),
+    Column("merge", Text, nullable=False),
+    Column("pushed", Text, nullable=False),
     Column("status", String(16), nullable=True),
+    Column("error", Text, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# Survey invitations sent: at most one per person and survey; the fatigue limit reads these.
+# What the lists want Mailchimp to have, per audience id and address: the tags (JSON list) and
+# merge field values (JSON object) of every (sub-)list the customer is in there.
+mailchimp_wanted = Table(
+    "mailchimp_wanted",
+    metadata,
+    Column("audience", String(64), primary_key=True),
+    Column("email", String(EMAIL), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("tags", Text, nullable=False),
+    Column("merge", Text, nullable=False),
+    Column("status_if_new", String(16), nullable=False),
+)
+
+# Consent changes read back from Mailchimp (unsubscribed, cleaned), per run.
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("audience", String(64), nullable=False),
+    Column("email", String(EMAIL), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("seen_at", BigInteger, nullable=False),
+)
+
+# Survey invitations: at most one per person and survey (the key), planned when the customer
+# joins the list, then sending (with the message it went on), sent, skipped (fatigue), failed
+# (retried) or permanent (an address SurveyMonkey refuses). The fatigue limit reads `sent_at`.
 survey_invitations = Table(
     "survey_invitations",
     metadata,
     Column("survey", String(NAME), primary_key=True),
     Column("email", String(EMAIL), primary_key=True),
-    Column("sent_at", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("list_name", String(NAME), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("planned_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger, nullable=True),
+    Column("collector_id", String(64), nullable=True),
+    Column("message_id", String(64), nullable=True),
+    Column("error", Text, nullable=True),
     Index("ix_survey_invitations_email", "email", "sent_at"),
+    Index("ix_survey_invitations_state", "state", "survey"),
+)
+
+# The CSV files written: what was in them, so an unchanged list is not written again.
+csv_exports = Table(
+    "csv_exports",
+    metadata,
+    Column("list_name", String(NAME), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("written_at", BigInteger, nullable=False),
 )
 
 runs = Table(

@@ -17,6 +17,7 @@ from mappings.conditions.codegen import generate
 from mappings.conditions.fields import Catalogue, Field, FieldType, resolve_field
 from mappings.conditions.operators import (
     APPLIES_TO,
+    N_DAYS,
     Value,
     effective_type,
     normalise_value,
@@ -91,6 +92,18 @@ class Compiled:
             else:
                 found.add(node.field.path)
         return frozenset(found)
+
+    def depends_on_now(self) -> bool:
+        """Whether the outcome can change with time alone ("within the previous 30 days")."""
+        pending: list[Group | Leaf] = [self.root]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Leaf):
+                if node.operator in N_DAYS:
+                    return True
+            else:
+                pending.extend(node.items)
+        return False
 
     def predicate(self, now: datetime) -> Callable[[Any], bool]:
         """`profile -> bool` with `now` bound once, for evaluating many profiles in one run."""

@@ -1,0 +1,243 @@
+"""Step 4 for Mailchimp: what the lists want an audience to hold, against what it holds.
+
+Both sides are in the store: `mailchimp_wanted` (from the evaluation) and the ledger
+`mailchimp_members` (read back from Mailchimp, and kept up to date by every push). They are
+walked together in address order, so the plan streams and its memory does not grow with the
+audience. For each address:
+
+- wanted, and not in the audience: added (with `status_if_new`), then tagged;
+- wanted, in the audience: merge fields updated where they differ, missing tags added;
+- unsubscribed or cleaned: never added, updated or tagged (consent kept) — tags may still go;
+- wearing a tag deskbridge put on for a list it is no longer in: untagged, archived, or left,
+  as the list says (a tag the member wore before deskbridge tagged them is never taken off);
+- refused for good before with the same values: not tried again (reported).
+
+A tag belongs to a list by name (`VIP`) or, for a grouped list, by prefix (`Phones: `). Tags
+deskbridge does not manage are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, select
+
+from jobs.state import tables as t
+from mappings.lists import CompiledList
+
+WITHOUT_CONSENT = frozenset({"unsubscribed", "cleaned"})
+ABSENT = frozenset({None, "archived"})
+
+
+@dataclass(frozen=True)
+class TagOwners:
+    """Which list a tag of this audience belongs to."""
+
+    exact: Mapping[str, CompiledList]  # casefolded tag -> list
+    prefixes: tuple[tuple[str, CompiledList], ...]  # casefolded "tag: " -> grouped list
+
+    @classmethod
+    def of(cls, lists: Sequence[CompiledList]) -> TagOwners:
+        exact: dict[str, CompiledList] = {}
+        prefixes = []
+        for lst in lists:
+            assert lst.spec.mailchimp is not None
+            tag = (lst.spec.mailchimp.tag or lst.name).casefold()
+            if lst.group_by is None:
+                exact[tag] = lst
+            else:
+                prefixes.append((tag + ": ", lst))
+        return cls(exact, tuple(prefixes))
+
+    def owner(self, tag: str) -> CompiledList | None:
+        key = tag.casefold()
+        found = self.exact.get(key)
+        if found is not None:
+            return found
+        return next((lst for prefix, lst in self.prefixes if key.startswith(prefix)), None)
+
+
+class MemberDiff(NamedTuple):
+    email: str
+    upsert: str | None  # "add" | "update" | None
+    merge: Mapping[str, str]  # the merge values to send with an upsert
+    status_if_new: str
+    add_tags: tuple[str, ...]
+    remove_tags: tuple[tuple[str, str], ...]  # (tag, owning list)
+    archive_for: str | None  # the list whose leaving archives the member
+    consent_kept: bool
+    rejected: bool
+    known_tags: tuple[str, ...]  # the member's tags as the ledger has them
+    known_merge: Mapping[str, str]
+    known_pushed: tuple[str, ...]  # the tags deskbridge put on
+
+
+@dataclass
+class AudienceDiffCounts:
+    adds: int = 0
+    updates: int = 0
+    tag_adds: dict[str, int] = field(default_factory=dict)
+    tag_removals: dict[str, int] = field(default_factory=dict)
+    archives: int = 0
+    consent_kept: int = 0
+    rejected: int = 0
+    removals_by_list: dict[str, int] = field(default_factory=dict)
+    tagged_by_list: dict[str, int] = field(default_factory=dict)  # members wearing its tags now
+
+
+def diffs(connection: Connection, audience_id: str, owners: TagOwners) -> Iterator[MemberDiff]:
+    """Every address whose audience membership must change, in address order."""
+    w, m = t.mailchimp_wanted.c, t.mailchimp_members.c
+    wanted = connection.execute(
+        select(w.email, w.tags, w.merge, w.status_if_new)
+        .where(w.audience == audience_id)
+        .order_by(w.email)
+    )
+    ledger = connection.execute(
+        select(m.email, m.tags, m.merge, m.pushed, m.status, m.error)
+        .where(m.audience == audience_id)
+        .order_by(m.email)
+    )
+    for email, want, have in _merge_join(iter(wanted), iter(ledger)):
+        diff = member_diff(email, want, have, owners)
+        if diff is not None:
+            yield diff
+
+
+def member_diff(email: str, want: Any, have: Any, owners: TagOwners) -> MemberDiff | None:
+    """What one address needs; None when nothing."""
+    status = have.status if have is not None else None
+    have_tags = tuple(json.loads(have.tags)) if have is not None else ()
+    have_merge: dict[str, str] = json.loads(have.merge) if have is not None else {}
+    held = {tag.casefold() for tag in have_tags}
+    pushed = tuple(json.loads(have.pushed)) if have is not None else ()
+    ours = {tag.casefold() for tag in pushed}
+    wanted_tags: list[str] = json.loads(want.tags) if want is not None else []
+    wanted_keys = {tag.casefold() for tag in wanted_tags}
+    upsert, merge = None, {}
+    add_tags: tuple[str, ...] = ()
+    consent_kept = rejected = False
+    present = status not in ABSENT
+    if want is not None:
+        merge = json.loads(want.merge)
+        if status in WITHOUT_CONSENT:
+            consent_kept = True
+        elif have is not None and have.error and _covers(have_merge, merge):
+            rejected = True
+        else:
+            if not present:
+                upsert = "add"
+            elif not _covers(have_merge, merge):
+                upsert = "update"
+            add_tags = tuple(
+                tag for tag in wanted_tags if tag.casefold() not in held or not present
+            )
+    removals: list[tuple[str, str]] = []
+    archive_for = None
+    if present:
+        for tag in have_tags:
+            if tag.casefold() in wanted_keys or tag.casefold() not in ours:
+                continue
+            owner = owners.owner(tag)
+            if owner is None or owner.spec.mailchimp is None:
+                continue
+            on_leave = owner.spec.mailchimp.on_leave
+            if on_leave == "untag":
+                removals.append((tag, owner.name))
+            elif on_leave == "archive" and want is None:
+                archive_for = owner.name
+    if not (upsert or add_tags or removals or archive_for or consent_kept or rejected):
+        return None
+    status_if_new = want.status_if_new if want is not None else "pending"
+    return MemberDiff(
+        email,
+        upsert,
+        merge,
+        status_if_new,
+        add_tags,
+        tuple(removals),
+        archive_for,
+        consent_kept,
+        rejected,
+        have_tags,
+        have_merge,
+        pushed,
+    )
+
+
+def count(
+    connection: Connection, audience_id: str, owners: TagOwners, lists: Sequence[CompiledList]
+) -> AudienceDiffCounts:
+    """The plan's figures for one audience, and what the blast-radius guard needs."""
+    counts = AudienceDiffCounts()
+    for diff in diffs(connection, audience_id, owners):
+        counts.adds += diff.upsert == "add"
+        counts.updates += diff.upsert == "update"
+        counts.consent_kept += diff.consent_kept
+        counts.rejected += diff.rejected
+        for tag in diff.add_tags:
+            counts.tag_adds[tag] = counts.tag_adds.get(tag, 0) + 1
+        leaving: set[str] = set()
+        for tag, owner in diff.remove_tags:
+            counts.tag_removals[tag] = counts.tag_removals.get(tag, 0) + 1
+            leaving.add(owner)
+        if diff.archive_for:
+            counts.archives += 1
+            leaving.add(diff.archive_for)
+        for owner in leaving:
+            counts.removals_by_list[owner] = counts.removals_by_list.get(owner, 0) + 1
+    counts.tagged_by_list = _tagged_by_list(connection, audience_id, owners, lists)
+    return counts
+
+
+def _tagged_by_list(
+    connection: Connection, audience_id: str, owners: TagOwners, lists: Sequence[CompiledList]
+) -> dict[str, int]:
+    found = {lst.name: 0 for lst in lists}
+    m = t.mailchimp_members.c
+    query = select(m.tags, m.status).where(m.audience == audience_id)
+    for tags, status in connection.execute(query):
+        if status in ABSENT:
+            continue
+        names = {owner.name for tag in json.loads(tags) if (owner := owners.owner(tag))}
+        for name in names:
+            found[name] = found.get(name, 0) + 1
+    return found
+
+
+def guarded_lists(counts: AudienceDiffCounts, max_share: float) -> dict[str, str]:
+    """Lists whose removals the blast-radius guard holds back, with why."""
+    held: dict[str, str] = {}
+    for name, removing in sorted(counts.removals_by_list.items()):
+        tagged = counts.tagged_by_list.get(name, 0)
+        if tagged and removing > max_share * tagged:
+            held[name] = (
+                f"would remove {removing} of its {tagged} members in this audience "
+                f"({removing / tagged:.0%}, more than the {max_share:.0%} allowed by "
+                "limits.max_removal_share); nobody was removed — check the list, then run "
+                "`deskbridge sync --force` to apply it"
+            )
+    return held
+
+
+def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
+    return all(have.get(key, "") == value for key, value in want.items())
+
+
+def _merge_join(wanted: Iterator[Any], ledger: Iterator[Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(email, wanted row or None, ledger row or None) for every address of either side."""
+    want, have = next(wanted, None), next(ledger, None)
+    while want is not None or have is not None:
+        if have is None or (want is not None and want.email < have.email):
+            assert want is not None
+            yield want.email, want, None
+            want = next(wanted, None)
+        elif want is None or have.email < want.email:
+            yield have.email, None, have
+            have = next(ledger, None)
+        else:
+            yield want.email, want, have
+            want, have = next(wanted, None), next(ledger, None)
