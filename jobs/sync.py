@@ -10,6 +10,7 @@ service and no file.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +39,8 @@ from jobs.runreport import (
 )
 from jobs.state import StateStore
 from jobs.state import tables as t
-from jobs.state.outbox import OutboxItem, mark_done, mark_failed, open_writes
+from jobs.state.outbox import OutboxItem, Write, mark_done, mark_failed, open_writes
+from jobs.writeback import written_ticket, written_user_part
 from mappings.engine import Mappings
 from mappings.lists import CompiledList
 
@@ -281,10 +283,16 @@ def _audience_plan(run: Run, connection: Connection, audience_id: str) -> Mailch
             continue
         withheld += counts.removals_by_list.get(name, 0)
         run.report.plan.warnings.append(Warning("blast_radius", f"{name}: {why}", name))
+    # Since the last real sync: a dry run in between read them too, but applied nothing.
+    last_real = (
+        select(func.coalesce(func.max(t.runs.c.id), 0))
+        .where(t.runs.c.dry_run.is_(False), t.runs.c.id < run.run_id)
+        .scalar_subquery()
+    )
     events = connection.execute(
         select(func.count())
         .select_from(t.consent_events)
-        .where(t.consent_events.c.run_id == run.run_id, t.consent_events.c.audience == audience_id)
+        .where(t.consent_events.c.run_id > last_real, t.consent_events.c.audience == audience_id)
     ).scalar_one()
     if counts.consent_kept:
         run.report.plan.warnings.append(
@@ -460,6 +468,35 @@ def _apply_zendesk(run: Run) -> list[DestinationResult]:
     return results
 
 
+def remember_written(store: StateStore, writes: dict[int, Write]) -> None:
+    """Keep the stored users and tickets as the successful writes left them in Zendesk."""
+    if not writes:
+        return
+    with store.engine.begin() as connection:
+        for record_id, write in writes.items():
+            attributes = {k: v for k, v in write.payload.items() if k != "id"}
+            if write.operation == "update_user":
+                p = t.profiles.c
+                data = connection.execute(select(p.data).where(p.user_id == record_id)).scalar()
+                if data is not None:
+                    new = written_user_part(data, attributes)
+                    connection.execute(
+                        t.profiles.update()
+                        .where(p.user_id == record_id)
+                        .values(data=new, content_hash=hashlib.sha256(new.encode()).hexdigest())
+                    )
+            else:
+                row = connection.execute(
+                    select(t.tickets).where(t.tickets.c.id == record_id)
+                ).first()
+                if row is not None:
+                    changed = written_ticket(dict(row._mapping), attributes)
+                    if changed:
+                        connection.execute(
+                            t.tickets.update().where(t.tickets.c.id == record_id).values(changed)
+                        )
+
+
 def _record_id(item: OutboxItem) -> int:
     return int(item.write.payload["id"])
 
@@ -469,6 +506,7 @@ def _settle_outbox(
 ) -> None:
     done = [items[i].id for i in outcome.succeeded if i in items]
     mark_done(run.store, done, run.now)
+    remember_written(run.store, {i: items[i].write for i in outcome.succeeded if i in items})
     result.done += len(done)
     for failure in outcome.failed:
         item = items.get(failure.id)

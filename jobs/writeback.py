@@ -9,11 +9,13 @@ are lower-case.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.zendesk_records import normalised_json
 from mappings.rules import Desired
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T00:00:00(?:Z|\+00:00))?")
@@ -113,3 +115,29 @@ def ticket_writes(
         if priority or group is not None or add:
             writes.append(TicketWrite(ticket["id"], priority, group, add))
     return writes
+
+
+def written_user_part(data: str, attributes: Mapping[str, Any]) -> str:
+    """A stored profile's user part (`profiles.data`) with a successful write applied, so the
+    store holds what Zendesk now has before its export shows it (a minute later, at best)."""
+    part = json.loads(data)
+    fields = attributes.get("user_fields")
+    if isinstance(fields, Mapping):
+        part["user_fields"] = {**(part.get("user_fields") or {}), **fields}
+    tags = attributes.get("tags")
+    if isinstance(tags, list):
+        part["tags"] = sorted({str(tag).lower() for tag in tags})
+    return normalised_json(part)
+
+
+def written_ticket(row: Mapping[str, Any], attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored ticket row's changed columns once a write to it succeeded."""
+    changed: dict[str, Any] = {}
+    if "priority" in attributes:
+        changed["priority"] = attributes["priority"]
+    if "group_id" in attributes:
+        changed["group_id"] = attributes["group_id"]
+    added = attributes.get("additional_tags")
+    if isinstance(added, list):
+        changed["tags"] = json.dumps(sorted({*json.loads(row["tags"]), *map(str, added)}))
+    return changed
