@@ -4,6 +4,10 @@ Both work offline. Against a real account the Zendesk user-field schema makes th
 (dropdown options, field types, checkbox tags); without an account, `--schema FILE` reads a saved
 answer of Zendesk's `GET /api/v2/user_fields.json` (e.g. `curl ... > user_fields.json`), so the
 rule tests can run in the admin's own CI.
+
+`validate` without `--schema` also tries the account itself: when the config's Zendesk connection
+answers, the config is checked against its live schema; when it does not (no network, wrong
+credentials), one line says so and the offline check stands, with the same exit code.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from connector.errors import ConnectorError
+from connector.http import Edge
+from connector.retry import RetryPolicy
+from mappings.config import Config
 from mappings.load import Loaded
 from mappings.problems import ConfigError
 from mappings.ruletests import run_tests
@@ -24,6 +32,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2
 DEFAULT_CONFIG = "config.toml"
+# A probe, not a run: one try, a short timeout, so an unreachable account costs seconds at most.
+PROBE = Edge(policy=RetryPolicy(max_attempts=1, max_total_wait=0.0), timeout=10.0)
 
 
 class SchemaFileError(ValueError):
@@ -55,23 +65,76 @@ def config_path(given: str | None) -> str:
 
 def load_for_cli(path: str, schema_file: str | None, out: TextIO) -> Loaded | None:
     """The loaded config, with warnings printed; or None with every problem printed."""
+    try:
+        schema = read_schema(schema_file) if schema_file else None
+    except SchemaFileError as error:
+        print(error, file=out)
+        return None
+    return _load(path, schema, out)
+
+
+def _load(
+    path: str, schema: ZendeskSchema | None, out: TextIO, *, quiet: bool = False
+) -> Loaded | None:
     from mappings.load import load
 
     try:
-        schema = read_schema(schema_file) if schema_file else None
         loaded = load(path, schema=schema)
-    except (ConfigError, SchemaFileError) as error:
+    except ConfigError as error:
         print(error, file=out)
         return None
-    for warning in loaded.warnings:
-        print(warning, file=out)
+    if not quiet:
+        for warning in loaded.warnings:
+            print(warning, file=out)
     return loaded
 
 
-def validate(path: str, schema_file: str | None, out: TextIO) -> int:
-    loaded = load_for_cli(path, schema_file, out)
+def fetch_live_schema(config: Config, edge: Edge = PROBE) -> ZendeskSchema:
+    """The account's user-field schema, read through the config's Zendesk connection;
+    `ConnectorError` when it cannot be read."""
+    from jobs.connections import connect, live_schema
+
+    services = connect(config, edge=edge)
+    try:
+        schema, _group_ids = live_schema(services.zendesk)
+    finally:
+        services.zendesk.api.session.close()
+    return schema
+
+
+def validate(
+    path: str, schema_file: str | None, out: TextIO, *, live: bool = True, edge: Edge = PROBE
+) -> int:
+    """Check the config: against `--schema FILE` when given, else against the account's live
+    schema when its Zendesk connection answers, else offline."""
+    if schema_file is not None or not live:
+        loaded = load_for_cli(path, schema_file, out)
+        if loaded is None:
+            return EXIT_INVALID
+        return _valid(path, loaded, out)
+    offline = _load(path, None, out, quiet=True)
+    if offline is None:
+        return EXIT_INVALID
+    subdomain = offline.config.zendesk.subdomain
+    try:
+        schema = fetch_live_schema(offline.config, edge)
+    except ConnectorError as error:
+        for warning in offline.warnings:
+            print(warning, file=out)
+        print(
+            f"the live Zendesk schema of {subdomain} could not be read ({error}); "
+            "checked offline only",
+            file=out,
+        )
+        return _valid(path, offline, out)
+    print(f"checked against the live Zendesk schema of {subdomain}", file=out)
+    loaded = _load(path, schema, out)
     if loaded is None:
         return EXIT_INVALID
+    return _valid(path, loaded, out)
+
+
+def _valid(path: str, loaded: Loaded, out: TextIO) -> int:
     config = loaded.config
     print(
         f"{path}: valid — {len(config.rules)} rules, {len(config.lists)} lists, "

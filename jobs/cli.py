@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="the history of syncs, with counts and errors")
     _config_argument(runs)
     runs.add_argument("--last", type=int, default=10, metavar="N", help="how many (default 10)")
+    _inspection_commands(commands)
     from sandbox.cli import add_arguments as add_sandbox_arguments
 
     add_sandbox_arguments(
@@ -55,6 +56,36 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     return parser
+
+
+def _inspection_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lists = commands.add_parser(
+        "lists", help="the lists with their members (as of the last sync) and destinations"
+    )
+    _config_argument(lists)
+    lists.add_argument("name", nargs="?", metavar="NAME", help="only this list")
+    lists.add_argument(
+        "--members", action="store_true", help="print the members (email, name, group, since)"
+    )
+    explain = commands.add_parser(
+        "explain", help="why a customer is (or is not) in each list, and what each rule wants"
+    )
+    _config_argument(explain)
+    explain.add_argument("email", metavar="EMAIL", help="the customer's email address")
+    export = commands.add_parser("export", help="write a list's members to a file")
+    _config_argument(export)
+    export.add_argument("list", metavar="LIST", help="the list's name")
+    export.add_argument("--csv", action="store_true", required=True, help="as CSV (required)")
+    export.add_argument(
+        "--out",
+        metavar="PATH",
+        help="the file (default: the list's [lists.csv] path, else <list-name>.csv here)",
+    )
+    export.add_argument(
+        "--schema",
+        metavar="FILE",
+        help="a saved user_fields.json to show dropdowns and dates by (default: the live one)",
+    )
 
 
 def _config_argument(command: argparse.ArgumentParser) -> None:
@@ -88,11 +119,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.check_config import config_path
 
         return commands.runs(config_path(args.config), args.last)
+    if args.command in ("lists", "explain", "export"):
+        return _inspect(args)
     if args.command == "sandbox":
         from sandbox.cli import run as run_sandbox
 
         return run_sandbox(args)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from jobs import inspection
+    from jobs.check_config import config_path
+
+    path = config_path(args.config)
+    if args.command == "lists":
+        return inspection.lists(path, args.name, args.members)
+    if args.command == "explain":
+        return inspection.explain(path, args.email)
+    from jobs import list_export
+
+    return list_export.export(path, args.list, args.out, args.schema)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(ROOT / "mappings" / "recipes", tmp_path / "mappings" / "recipes")
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
+    # validate tries the live schema first: point Zendesk at a closed local port, never at DNS.
+    monkeypatch.setenv("DESKBRIDGE_ZENDESK__BASE_URL", "http://127.0.0.1:9")
     return tmp_path / "config.toml"
 
 
