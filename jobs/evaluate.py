@@ -38,7 +38,7 @@ from mappings.rules import Desired
 
 EVALUATED_AT = "evaluation.now"
 RULES_HASH = "evaluation.rules"
-NOT_IN_LISTS = ("suspended", "deleted")
+NOT_IN_LISTS = ("suspended", "deleted")  # and staff: see _is_customer
 UNSUBSCRIBED = "unsubscribed"
 
 
@@ -199,11 +199,8 @@ def _evaluate_page(
         full_user = user.user_id in dirty or scope.rules_for_everyone
         in_scope = all_lists if full_user else scope.lists_for_everyone
         old = before.get(user.user_id, set())
-        new = (
-            set()
-            if user.status in NOT_IN_LISTS
-            else {(m.list, m.group or "") for m in evaluation.memberships}
-        )
+        customer = user.status not in NOT_IN_LISTS and _is_customer(user.profile)
+        new = {(m.list, m.group or "") for m in evaluation.memberships} if customer else set()
         new = {m for m in new if m[0] in in_scope} | {m for m in old if m[0] not in in_scope}
         for membership in old - new:
             removed.append((*membership, user.user_id))
@@ -229,7 +226,7 @@ def _evaluate_page(
                 for audience, row in rows.items()
                 if wanted_before.get(email, {}).get(audience) != _comparable(row)
             ]
-        if full_user and user.status == "active":
+        if full_user and customer:
             desired = _with_unsubscribed(evaluation, targets, counts)
             if desired.conflicts:
                 counts.conflicts += 1
@@ -245,6 +242,12 @@ def _evaluate_page(
     for start in range(0, len(settled), 900):
         chunk = settled[start : start + 900]
         connection.execute(delete(t.dirty_profiles).where(t.dirty_profiles.c.user_id.in_(chunk)))
+
+
+def _is_customer(profile: Mapping[str, Any]) -> bool:
+    """End users are customers; agents and admins are staff, in no list and never written."""
+    role = (profile.get("user") or {}).get("role")
+    return role in (None, "end-user")
 
 
 def _with_unsubscribed(
