@@ -42,6 +42,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.zendesk_object_model
 	$(BIN)/python -m bench.conditions --times epoch
 	$(BIN)/python -m bench.mappings
+	$(BIN)/python -m bench.sync
 
 sandbox: $(VENV)/.runtime
 	$(BIN)/deskbridge sandbox serve --port 8765
