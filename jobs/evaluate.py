@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jobs.profiles import Stored, profile_pages
 from jobs.state import tables as t
 from jobs.state.outbox import OPEN, PLANNED, SUPERSEDED
+from jobs.state.sql import bounded, dialect_insert, normalised_json
 from jobs.state.store import write_cursor
 from jobs.writeback import ticket_writes, user_write
 from jobs.zendesk_records import UNSOLVED
@@ -78,8 +78,7 @@ class EvaluationCounts:
 
 
 def definition_hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(normalised_json(value).encode()).hexdigest()
 
 
 def list_hashes(mappings: Mappings) -> dict[str, str]:
@@ -239,8 +238,7 @@ def _evaluate_page(
     _store_invitations(connection, invitations)
     _store_writebacks(connection, rules_users, targets, run_id, now, counts)
     settled = [user.user_id for user in page if user.user_id in dirty]
-    for start in range(0, len(settled), 900):
-        chunk = settled[start : start + 900]
+    for chunk in bounded(settled):
         connection.execute(delete(t.dirty_profiles).where(t.dirty_profiles.c.user_id.in_(chunk)))
 
 
@@ -326,8 +324,8 @@ def _wanted_rows(
             "audience": audience,
             "email": email,
             "user_id": user_id,
-            "tags": _json(sorted(tags[audience])),
-            "merge": _json(merge[audience]),
+            "tags": normalised_json(sorted(tags[audience])),
+            "merge": normalised_json(merge[audience]),
             "status_if_new": status[audience],
         }
         for audience in status
@@ -341,10 +339,8 @@ def _comparable(row: Mapping[str, Any]) -> tuple[Any, ...]:
 def _memberships(connection: Connection, ids: list[int]) -> dict[int, set[tuple[str, str]]]:
     found: dict[int, set[tuple[str, str]]] = defaultdict(set)
     m = t.memberships.c
-    for start in range(0, len(ids), 900):
-        query = select(m.user_id, m.list_name, m.group_name).where(
-            m.user_id.in_(ids[start : start + 900])
-        )
+    for chunk in bounded(ids):
+        query = select(m.user_id, m.list_name, m.group_name).where(m.user_id.in_(chunk))
         for user_id, list_name, group_name in connection.execute(query):
             found[user_id].add((list_name, group_name))
     return found
@@ -354,8 +350,8 @@ def _wanted(connection: Connection, ids: list[int]) -> dict[str, dict[str, tuple
     """email -> audience -> the stored row's comparable values."""
     found: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
     w = t.mailchimp_wanted.c
-    for start in range(0, len(ids), 900):
-        query = select(t.mailchimp_wanted).where(w.user_id.in_(ids[start : start + 900]))
+    for chunk in bounded(ids):
+        query = select(t.mailchimp_wanted).where(w.user_id.in_(chunk))
         for row in connection.execute(query):
             found[row.email][row.audience] = _comparable(dict(row._mapping))
     return found
@@ -384,7 +380,7 @@ def _store_wanted(
             delete(t.mailchimp_wanted).where(w.audience == audience, w.email == email)
         )
     if rows:
-        statement = _insert(connection, t.mailchimp_wanted)
+        statement = dialect_insert(connection, t.mailchimp_wanted)
         keys = ("audience", "email")
         changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
         connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
@@ -392,7 +388,9 @@ def _store_wanted(
 
 def _store_invitations(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        connection.execute(_insert(connection, t.survey_invitations).on_conflict_do_nothing(), rows)
+        connection.execute(
+            dialect_insert(connection, t.survey_invitations).on_conflict_do_nothing(), rows
+        )
 
 
 def _store_writebacks(
@@ -427,13 +425,13 @@ def _store_writebacks(
                 _outbox_row(run_id, "update_ticket", ticket.ticket_id, ticket.attributes(), now)
             )
     o = t.outbox.c
-    for start in range(0, len(records), 900):
+    for chunk in bounded(records):
         connection.execute(
             update(t.outbox)
             .where(
                 o.destination == "zendesk",
                 o.state.in_(OPEN),
-                o.record.in_(records[start : start + 900]),
+                o.record.in_(chunk),
             )
             .values(state=SUPERSEDED, updated_at=now)
         )
@@ -450,7 +448,7 @@ def _outbox_row(
         "destination": "zendesk",
         "operation": operation,
         "record": f"{kind} {record_id}",
-        "payload": _json({"id": record_id, **payload}),
+        "payload": normalised_json({"id": record_id, **payload}),
         "state": PLANNED,
         "attempts": 0,
         "updated_at": now,
@@ -463,21 +461,12 @@ def _unsolved_tickets(
     ids = list(user_ids)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     c = t.tickets.c
-    for start in range(0, len(ids), 900):
+    for chunk in bounded(ids):
         query = select(c.id, c.requester_id, c.priority, c.group_id, c.tags).where(
-            c.requester_id.in_(ids[start : start + 900]), c.status.in_(sorted(UNSOLVED))
+            c.requester_id.in_(chunk), c.status.in_(sorted(UNSOLVED))
         )
         for row in connection.execute(query.order_by(c.id)):
             ticket = dict(row._mapping)
             ticket["tags"] = json.loads(ticket["tags"])
             found[row.requester_id].append(ticket)
     return found
-
-
-def _insert(connection: Connection, table: Any) -> Any:
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from jobs.runreport import DestinationResult
 from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.state.pages import upsert
+from jobs.state.sql import normalised_json
 
 TAG_BATCH = 500
 PASSING = frozenset({"RETRIES_EXHAUSTED", "MISSING_FROM_ANSWER"})
@@ -129,9 +130,9 @@ class AudienceApply:
         return {
             "audience": self.audience_id,
             "email": diff.email,
-            "tags": json.dumps(sorted(diff.known_tags)),
-            "merge": _json({**diff.known_merge, **diff.merge}),
-            "pushed": json.dumps(sorted(diff.known_pushed)),
+            "tags": normalised_json(sorted(diff.known_tags)),
+            "merge": normalised_json({**diff.known_merge, **diff.merge}),
+            "pushed": normalised_json(sorted(diff.known_pushed)),
             "status": status,
             "error": error,
             "updated_at": self.now,
@@ -194,8 +195,8 @@ class AudienceApply:
                 updated.append(
                     {
                         **row._mapping,
-                        "tags": _json(sorted(tags)),
-                        "pushed": _json(sorted(pushed)),
+                        "tags": normalised_json(sorted(tags)),
+                        "pushed": normalised_json(sorted(pushed)),
                         "updated_at": self.now,
                     }
                 )
@@ -215,7 +216,3 @@ class AudienceApply:
 
 def _without(tags: list[str], tag: str) -> list[str]:
     return [x for x in tags if x.casefold() != tag.casefold()]
-
-
-def _json(value: Mapping[str, Any] | list[Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

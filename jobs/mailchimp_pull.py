@@ -21,6 +21,7 @@ from connector.mailchimp import Member, MemberWalk
 from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.state.pages import mark_dirty, upsert
+from jobs.state.sql import bounded, normalised_json
 
 WITHOUT_CONSENT = ("unsubscribed", "cleaned")
 
@@ -88,8 +89,8 @@ def _store_page(
             {
                 "audience": audience_id,
                 "email": email,
-                "tags": _json(sorted(member.tags)),
-                "merge": _json(merge),
+                "tags": normalised_json(sorted(member.tags)),
+                "merge": normalised_json(merge),
                 "pushed": before["pushed"] if before else "[]",
                 "status": member.status,
                 "error": before["error"] if before else None,
@@ -121,10 +122,8 @@ def _moved(before: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
 
 
 def _mark_users(connection: Connection, emails: list[str]) -> None:
-    for start in range(0, len(emails), 900):
-        query = select(t.profiles.c.user_id).where(
-            t.profiles.c.email.in_(emails[start : start + 900])
-        )
+    for chunk in bounded(emails):
+        query = select(t.profiles.c.user_id).where(t.profiles.c.email.in_(chunk))
         mark_dirty(connection, connection.execute(query).scalars())
 
 
@@ -133,10 +132,8 @@ def _ledger(
 ) -> dict[str, Mapping[str, Any]]:
     found: dict[str, Mapping[str, Any]] = {}
     m = t.mailchimp_members.c
-    for start in range(0, len(emails), 900):
-        query = select(t.mailchimp_members).where(
-            m.audience == audience_id, m.email.in_(emails[start : start + 900])
-        )
+    for chunk in bounded(emails):
+        query = select(t.mailchimp_members).where(m.audience == audience_id, m.email.in_(chunk))
         for row in connection.execute(query):
             found[row.email] = dict(row._mapping)
     return found
@@ -144,7 +141,3 @@ def _ledger(
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 
 from jobs.state import StateStore
 from jobs.state import tables as t
+from jobs.state.sql import BOUND_PARAMETERS, bounded
 from jobs.zendesk_records import UNSOLVED
 
 GIVEN = frozenset({"good", "bad"})
@@ -115,7 +116,7 @@ def profile_pages(
         if wanted is None:
             query = query.where(t.profiles.c.user_id > after).limit(page)
         else:
-            chunk = wanted[offset : offset + min(page, 900)]  # SQLite's bound parameters
+            chunk = wanted[offset : offset + min(page, BOUND_PARAMETERS)]
             offset += len(chunk)
             if not chunk:
                 return
@@ -167,12 +168,12 @@ def _mailchimp_statuses(
 ) -> dict[str, dict[str, str]]:
     emails = sorted({row.email.lower() for row in rows if row.email})
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    for start in range(0, len(emails), 900):
+    for chunk in bounded(emails):
         query = select(
             t.mailchimp_members.c.audience,
             t.mailchimp_members.c.email,
             t.mailchimp_members.c.status,
-        ).where(t.mailchimp_members.c.email.in_(emails[start : start + 900]))
+        ).where(t.mailchimp_members.c.email.in_(chunk))
         for audience, email, status in connection.execute(query):
             if status is None or audience not in audiences:
                 continue

@@ -32,6 +32,7 @@ from connector.surveymonkey import (
 from jobs.runreport import DestinationResult, SurveyPlan
 from jobs.state import StateStore
 from jobs.state import tables as t
+from jobs.state.sql import bounded
 from mappings.config import Config, SurveyMonkeyDestination
 
 PLANNED, SENDING, SENT, SKIPPED = "planned", "sending", "sent", "skipped"
@@ -253,10 +254,10 @@ def _set(
     connection: Connection, survey: str, emails: Sequence[str], state: str, **values: Any
 ) -> None:
     i = t.survey_invitations.c
-    for start in range(0, len(emails), 900):
+    for chunk in bounded(emails):
         connection.execute(
             update(t.survey_invitations)
-            .where(and_(i.survey == survey, i.email.in_(list(emails[start : start + 900]))))
+            .where(and_(i.survey == survey, i.email.in_(list(chunk))))
             .values(state=state, **values)
         )
 
@@ -265,10 +266,10 @@ def _recent_counts(connection: Connection, emails: Sequence[str], since: int) ->
     i = t.survey_invitations.c
     found: dict[str, int] = {}
     unique = sorted(set(emails))
-    for start in range(0, len(unique), 900):
+    for chunk in bounded(unique):
         query = (
             select(i.email, func.count())
-            .where(i.email.in_(unique[start : start + 900]), i.state == SENT, i.sent_at >= since)
+            .where(i.email.in_(chunk), i.state == SENT, i.sent_at >= since)
             .group_by(i.email)
         )
         found.update({email: n for email, n in connection.execute(query)})

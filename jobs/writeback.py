@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.zendesk_records import normalised_json
+from jobs.state.sql import normalised_json
 from mappings.rules import Desired
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T00:00:00(?:Z|\+00:00))?")

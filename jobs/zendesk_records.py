@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from jobs.state.sql import normalised_json
+
 UNSOLVED = frozenset({"new", "open", "pending", "hold"})
 USER_BUILTINS = ("name", "role", "locale", "time_zone", "organization_id", "external_id", "phone")
 
@@ -75,10 +77,6 @@ def unix_seconds(value: object) -> int | None:
     if moment.tzinfo is None:
         return None
     return int(moment.timestamp())
-
-
-def normalised_json(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def user_row(user: Mapping[str, Any]) -> UserRow | SetAside:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from jobs.state import tables as t
+from jobs.state.sql import normalised_json
 from jobs.state.store import StateStore
 
 PLANNED, DONE, FAILED, PERMANENT = "planned", "done", "failed", "permanent"
@@ -50,7 +51,7 @@ def plan(store: StateStore, run_id: int, writes: Iterable[Write], now: int) -> l
             "destination": w.destination,
             "operation": w.operation,
             "record": w.record[:512],
-            "payload": json.dumps(w.payload, sort_keys=True, separators=(",", ":")),
+            "payload": normalised_json(w.payload),
             "state": PLANNED,
             "attempts": 0,
             "updated_at": now,

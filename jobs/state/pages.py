@@ -13,9 +13,9 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jobs.state import tables as t
+from jobs.state.sql import dialect_insert
 from jobs.state.store import StateStore, write_cursor
 from jobs.zendesk_records import RatingRow, TicketRow, UserRow
 
@@ -53,8 +53,7 @@ def mark_dirty(connection: Connection, user_ids: Iterable[int]) -> None:
     rows = [{"user_id": user_id} for user_id in user_ids]
     if not rows:
         return
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(module.insert(t.dirty_profiles).on_conflict_do_nothing(), rows)
+    connection.execute(dialect_insert(connection, t.dirty_profiles).on_conflict_do_nothing(), rows)
 
 
 def _owner(row: UserRow | TicketRow | RatingRow) -> int:
@@ -67,8 +66,6 @@ def upsert(
     """Insert rows, replacing those whose `keys` exist (SQLite and PostgreSQL alike)."""
     if not rows:
         return
-    dialect = connection.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table)
+    statement = dialect_insert(connection, table)
     changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
     connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from jobs.state import tables as t
 from jobs.state.lock import file_lock, postgres_lock
 from jobs.state.migrate import migrate
+from jobs.state.sql import normalised_json
 
 
 class StoreError(RuntimeError):
@@ -138,7 +139,7 @@ class StateStore:
             connection.execute(
                 update(t.runs)
                 .where(t.runs.c.id == run_id)
-                .values(status=status, finished_at=now, counts=_json(counts))
+                .values(status=status, finished_at=now, counts=normalised_json(counts))
             )
 
     def record_error(
@@ -212,7 +213,3 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-
-
-def _json(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
