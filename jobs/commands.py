@@ -1,4 +1,5 @@
-"""The commands that need the account and the state store: sync, lists, explain, export, runs.
+"""The commands that run a sync or read its history: sync and runs (lists, explain and export
+are in `jobs.inspection` and `jobs.list_export`).
 
 Each loads the config, connects, reads the live Zendesk field schema (so dropdown options are
 known by name), opens the store and does its work; every failure is a message and an exit code:
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -138,7 +138,3 @@ def runs(config_path: str, last: int, out: TextIO | None = None) -> int:
     finally:
         store.close()
     return EXIT_OK
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -35,11 +36,15 @@ def rows(connection: Connection, lst: CompiledList) -> Iterator[dict[str, str]]:
 
 def content_hash(connection: Connection, lst: CompiledList) -> tuple[str, int]:
     digest = hashlib.sha256()
-    count = 0
-    for row in rows(connection, lst):
-        digest.update(json.dumps(row, sort_keys=True).encode())
-        count += 1
+    count = sum(1 for _row in _hashed(rows(connection, lst), digest))
     return digest.hexdigest(), count
+
+
+def _hashed(found: Iterator[dict[str, str]], digest: Any) -> Iterator[dict[str, str]]:
+    """The rows as they come, each added to `digest` on the way."""
+    for row in found:
+        digest.update(json.dumps(row, sort_keys=True).encode())
+        yield row
 
 
 def target(lst: CompiledList, base_dir: Path) -> Path:
@@ -58,12 +63,16 @@ def plan(connection: Connection, lst: CompiledList, base_dir: Path) -> tuple[Csv
     return CsvPlan(lst.name, str(path), count, changed), digest
 
 
-def write(connection: Connection, lst: CompiledList, path: Path) -> int:
-    """Write the list's file at `path`; the number of rows."""
-    assert lst.spec.csv is not None
-    headers = [header for header, _ in lst.spec.csv.headed_columns()]
+def write(
+    connection: Connection, lst: CompiledList, path: Path, *, excel: bool = False
+) -> tuple[int, str]:
+    """Write the list's rows (its `columns`) at `path`, reading them once: the number of rows
+    and their content hash, as `content_hash` gives it."""
+    headers = [header for header, _ in lst.columns]
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_csv(path, headers, rows(connection, lst), excel=lst.spec.csv.excel)
+    digest = hashlib.sha256()
+    count = write_csv(path, headers, _hashed(rows(connection, lst), digest), excel=excel)
+    return count, digest.hexdigest()
 
 
 def remember(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from connector.csvfile import CsvRowError, write_csv
+from connector.csvfile import CsvRowError
 from connector.errors import ConnectorError
 from jobs import csv_export
 from jobs.check_config import (
@@ -64,19 +64,13 @@ def export(
                     file=out,
                 )
                 return EXIT_FAILED
-            target.parent.mkdir(parents=True, exist_ok=True)
-            count = write_csv(
-                target,
-                [header for header, _ in columns],
-                csv_export.rows(connection, shaped),
-                excel=lst.spec.csv.excel if lst.spec.csv is not None else False,
-            )
+            excel = lst.spec.csv.excel if lst.spec.csv is not None else False
+            count, digest = csv_export.write(connection, shaped, target, excel=excel)
             if own is not None and target.resolve() == own.resolve():
                 # The sync's own file: record what it now holds, so the next sync rewrites it
                 # if its own rows differ (or leaves it if they do not).
-                digest, rows = csv_export.content_hash(connection, shaped)
                 now = int(datetime.now(UTC).timestamp())
-                csv_export.remember(connection, lst, own, digest, rows, now)
+                csv_export.remember(connection, lst, own, digest, count, now)
     except (OSError, CsvRowError) as error:
         print(f"cannot write {target}: {error}", file=out)
         return EXIT_FAILED

@@ -13,7 +13,7 @@ those already on it) and the message is sent. So nobody is invited twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -284,8 +284,3 @@ def scheduled_for(send_at: str | None, now: int) -> datetime | None:
     moment = datetime.fromtimestamp(now, UTC)
     at = moment.replace(hour=hours, minute=minutes, second=0, microsecond=0)
     return at if at > moment else at + timedelta(days=1)
-
-
-def counts_by_state(connection: Connection) -> Mapping[str, int]:
-    i = t.survey_invitations.c
-    return dict(connection.execute(select(i.state, func.count()).group_by(i.state)).all())

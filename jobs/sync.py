@@ -364,15 +364,15 @@ def _apply(run: Run) -> None:
         with _timed(run, "apply zendesk"), run.progress.stage("write back to Zendesk"):
             run.report.results += _apply_zendesk(run)
     mailchimp = run.services.mailchimp
+    withheld = frozenset(
+        w.list for w in run.report.plan.warnings if w.kind == "blast_radius" and w.list
+    )
     if mailchimp is not None:
         with _timed(run, "apply mailchimp"), run.progress.stage("push to Mailchimp"):
             for audience in run.report.plan.mailchimp:
                 lists = _lists_of(run.mappings, run.targets, audience.audience_id)
                 if only is not None and only not in {lst.name for lst in lists}:
                     continue
-                withheld = frozenset(
-                    w.list for w in run.report.plan.warnings if w.kind == "blast_radius" and w.list
-                )
                 if audience.adds or audience.updates:
                     merge = {tag: "text" for lst in lists for tag, _ in lst.merge_fields}
                     if merge:
@@ -415,9 +415,10 @@ def _apply(run: Run) -> None:
             if csv_plan.changed:
                 with run.store.engine.begin() as connection:
                     path = Path(csv_plan.path)
-                    digest, count = csv_export.content_hash(connection, lst)
-                    result.done = csv_export.write(connection, lst, path)
+                    excel = lst.spec.csv is not None and lst.spec.csv.excel
+                    count, digest = csv_export.write(connection, lst, path, excel=excel)
                     csv_export.remember(connection, lst, path, digest, count, run.now)
+                    result.done = count
             run.report.results.append(result)
 
 
@@ -432,17 +433,11 @@ def _only(
 
     for diff in diffs:
         adds = tuple(tag for tag in diff.add_tags if mine(tag))
-        removes = tuple(r for r in diff.remove_tags if r[1] == only)
-        wanted = adds or any(mine(tag) for tag in diff.known_tags)
-        yield (
-            diff._replace(
-                upsert=diff.upsert if adds else None,
-                add_tags=adds,
-                remove_tags=removes,
-                archive_for=diff.archive_for if diff.archive_for == only else None,
-            )
-            if wanted or removes
-            else diff._replace(upsert=None, add_tags=(), remove_tags=(), archive_for=None)
+        yield diff._replace(
+            upsert=diff.upsert if adds else None,
+            add_tags=adds,
+            remove_tags=tuple(r for r in diff.remove_tags if r[1] == only),
+            archive_for=diff.archive_for if diff.archive_for == only else None,
         )
 
 
