@@ -10,7 +10,6 @@ service and no file.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.state.outbox import OutboxItem, Write, mark_done, mark_failed, open_writes
 from jobs.writeback import written_ticket, written_user_part
+from jobs.zendesk_records import content_hash
 from mappings.engine import Mappings
 from mappings.lists import CompiledList
 
@@ -478,7 +478,7 @@ def remember_written(store: StateStore, writes: dict[int, Write]) -> None:
                     connection.execute(
                         t.profiles.update()
                         .where(p.user_id == record_id)
-                        .values(data=new, content_hash=hashlib.sha256(new.encode()).hexdigest())
+                        .values(data=new, content_hash=content_hash(new))
                     )
             else:
                 row = connection.execute(

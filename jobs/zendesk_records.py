@@ -114,8 +114,12 @@ def user_row(user: Mapping[str, Any]) -> UserRow | SetAside:
         "tags": sorted(tags or []),
     }
     data = normalised_json(part)
-    digest = hashlib.sha256(data.encode()).hexdigest()
-    return UserRow(user_id, lowered, status, data, digest)
+    return UserRow(user_id, lowered, status, data, content_hash(data))
+
+
+def content_hash(data: str) -> str:
+    """The hash kept beside a stored profile's user part (`profiles.content_hash`)."""
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def ticket_row(ticket: Mapping[str, Any]) -> TicketRow | SetAside:
