@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that stopped early
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,6 +99,16 @@ def _config_argument(command: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _command(args)
+    except BrokenPipeError:
+        # The reader went away (`deskbridge lists --members | head`): stop quietly, as cat
+        # does; stdout is pointed at /dev/null so that Python's own flush at exit is quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from jobs.demo import run_demo
 

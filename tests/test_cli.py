@@ -54,3 +54,21 @@ def test_sandbox_serve_answers_on_a_free_port_and_stops_on_sigterm() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    """`deskbridge lists --members | head`: no traceback, the shell's code for SIGPIPE."""
+    code = (
+        "import sys\n"
+        "from jobs import cli\n"
+        "cli._command = lambda args: print('member@example.org\\n' * 200_000) or 0\n"
+        "sys.exit(cli.main(['runs']))\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        assert process.wait(timeout=60) == 141
+        assert process.stderr.read() == b""
