@@ -160,6 +160,44 @@ def test_existing_members_are_gathered_into_full_update_batches() -> None:
     assert (len(result.created), len(result.updated), len(result.failed)) == (400, 600, 0)
 
 
+def test_members_known_to_exist_skip_the_create_pass() -> None:
+    """700 known members and 300 new ones: 500 + 200 updates and 300 creates, one call each."""
+    audience = FakeBatchEndpoint({f"old{n}@example.org": "unsubscribed" for n in range(700)})
+    members = [
+        MemberUpdate(f"old{n}@example.org", {"FNAME": "Old"}, exists=True) for n in range(700)
+    ]
+    members += [MemberUpdate(f"new{n}@example.org") for n in range(300)]
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.POST, LIST_URL, callback=audience)
+        result = connector().upsert(LIST_ID, members, "subscribed")
+    assert sorted(audience.sizes()) == [(False, 300), (True, 200), (True, 500)]
+    updates_sent = [m for b in audience.bodies if b["update_existing"] for m in b["members"]]
+    assert not any("status" in m for m in updates_sent)
+    assert {audience.statuses[f"old{n}@example.org"] for n in range(700)} == {"unsubscribed"}
+    assert (len(result.created), len(result.updated), len(result.failed)) == (300, 700, 0)
+
+
+def test_a_member_wrongly_thought_to_exist_is_added_with_status_if_new() -> None:
+    """The caller's record was stale: the update pass refuses it, the PUT adds it as new."""
+    audience = FakeBatchEndpoint({"here@example.org": "subscribed"})
+    put_url = f"{LIST_URL}/members/{subscriber_hash('gone@example.org')}"
+    members = [
+        MemberUpdate("here@example.org", {"FNAME": "Here"}, exists=True),
+        MemberUpdate("gone@example.org", {"FNAME": "Gone"}, exists=True),
+    ]
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.POST, LIST_URL, callback=audience)
+        rsps.put(put_url, json=fixture("member_put.json"))
+        result = connector().upsert(LIST_ID, members, "pending")
+        put = body_of(rsps.calls[1])
+    assert audience.sizes() == [(True, 2)]
+    assert put["status_if_new"] == "pending" and "status" not in put
+    assert {o.email: o.action for o in result.outcomes} == {
+        "here@example.org": "updated",
+        "gone@example.org": "updated",
+    }
+
+
 def test_a_member_refused_for_lack_of_a_status_goes_through_put_with_status_if_new() -> None:
     """It existed at the create pass and not at the update pass (or the API wants a status)."""
     create_answer = {

@@ -61,10 +61,16 @@ class MemberPage:
 
 @dataclass(frozen=True)
 class MemberUpdate:
-    """A member to add (with the caller's `status_if_new`) or to update (status untouched)."""
+    """A member to add (with the caller's `status_if_new`) or to update (status untouched).
+
+    `exists`: the caller's own record says the member is in the audience, so the upsert skips
+    the create pass and updates at once (one call instead of two); if they are gone after all,
+    the fallback adds them with `status_if_new`, so a wrong guess costs a call, never consent.
+    """
 
     email: str
     merge_fields: Mapping[str, Any] = field(default_factory=dict)
+    exists: bool = False
 
 
 Action = Literal["created", "updated", "failed"]

@@ -17,9 +17,10 @@ people who did not ask). So each member takes at most three steps, all safe for 
    member's status either.
 
 Calls: one per 500 members, plus one per 500 of those that already exist (the caller's plan sends
-only what changed). Batches run concurrently on at most `max_connections` connections, and
-outcomes stream back as batches finish. Tags are not part of an upsert: the batch endpoint's
-schema has no `tags`, and `tag_members` sets them 500 addresses a call.
+only what changed). A member the caller marks `exists` skips step 1, so an upsert of members all
+known to be there costs one call per 500. Batches run concurrently on at most `max_connections`
+connections, and outcomes stream back as batches finish. Tags are not part of an upsert: the
+batch endpoint's schema has no `tags`, and `tag_members` sets them 500 addresses a call.
 
 Every member comes back with an outcome. A batch that still fails when its retry budget is spent
 fails each of its members (as data, with the error); a batch refused as a whole (a bad key, a
@@ -100,7 +101,11 @@ class Upsert:
                         elif isinstance(item, MemberOutcome):
                             yield item
                         else:
-                            running[pool.submit(self._create, item)] = True
+                            existing.extend(m for m in item if m.exists)
+                            new = [m for m in item if not m.exists]
+                            if new:
+                                running[pool.submit(self._create, new)] = True
+                            waiting.extend(self._full_updates(existing))
                     elif existing and not any(running.values()):
                         # Nothing more can join them: send the last, short update batch.
                         running[pool.submit(self._update, existing)] = False
@@ -116,9 +121,15 @@ class Upsert:
                     yield from settled.outcomes
                     existing.extend(settled.existing)
                     waiting.extend(partial(self._put, m) for m in settled.needs_put)
-                    while len(existing) >= self._batch_size:
-                        waiting.append(partial(self._update, existing[: self._batch_size]))
-                        del existing[: self._batch_size]
+                    waiting.extend(self._full_updates(existing))
+
+    def _full_updates(self, existing: list[MemberUpdate]) -> list[Callable[[], _Settled]]:
+        """Update passes for every full batch of `existing`, taken out of it."""
+        calls: list[Callable[[], _Settled]] = []
+        while len(existing) >= self._batch_size:
+            calls.append(partial(self._update, existing[: self._batch_size]))
+            del existing[: self._batch_size]
+        return calls
 
     # --- the three steps ------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def prepared(members: Iterable[MemberUpdate], batch_size: int) -> Iterator[Prepa
             )
             continue
         seen[email_key(email)] = email
-        batch.append(MemberUpdate(email=email, merge_fields=member.merge_fields))
+        batch.append(MemberUpdate(email, member.merge_fields, member.exists))
         if len(batch) == batch_size:
             yield batch
             batch = []
