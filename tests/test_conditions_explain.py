@@ -52,3 +52,18 @@ def test_explain_agrees_with_matches() -> None:
 def test_explain_on_garbage_profile_does_not_raise() -> None:
     answer = explain(compile_conditions(VIP_BIG_SPENDERS), ["not", "a", "profile"], NOW)
     assert answer.passed is False
+
+
+def test_a_moment_kept_as_unix_seconds_is_shown_as_the_time_it_stands_for() -> None:
+    spec = {
+        "all": [{"field": "user.created_at", "operator": "within_previous_n_days", "value": 30}]
+    }
+    profile = {"user": {"created_at": 1_700_000_000}}
+    answer = explain(compile_conditions(spec), profile, NOW)
+    assert answer.text().endswith('— saw "2023-11-14T22:13:20Z"')
+    written = {"user": {"created_at": "2023-11-14T22:13:20+01:00"}}  # text is shown as written
+    assert (
+        explain(compile_conditions(spec), written, NOW)
+        .text()
+        .endswith('— saw "2023-11-14T22:13:20+01:00"')
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mappings.conditions.compile import Compiled, Group, Leaf
-from mappings.conditions.values import now_us
+from mappings.conditions.fields import FieldType
+from mappings.conditions.values import EPOCH, as_time, now_us
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _node(node: Group | Leaf, profile: Any, moment: int) -> Explanation:
         label = f"{node.location} {node.field.address} {node.operator}"
         if node.operator not in ("present", "not_present"):
             label += f" {_show(node.value)}"
-        actual = node.read(profile)
+        actual = _readable(node.kind, node.read(profile))
         return Explanation(node.location, node.test(profile, moment), label, actual, leaf=True)
     children = tuple(_node(item, profile, moment) for item in node.items)
     if not node.part:
@@ -56,6 +57,16 @@ def _node(node: Group | Leaf, profile: Any, moment: int) -> Explanation:
     else:
         label = f"{node.location}: {node.mode} of"
     return Explanation(node.location, node.test(profile, moment), label, None, children)
+
+
+def _readable(kind: FieldType, value: object) -> object:
+    """A moment kept as Unix seconds is shown as the UTC time it stands for."""
+    if kind is not FieldType.TIME or isinstance(value, (str, bool)):
+        return value
+    micros = as_time(value)
+    if micros is None:
+        return value
+    return (EPOCH + timedelta(microseconds=micros)).isoformat().replace("+00:00", "Z")
 
 
 def _show(value: object) -> str:
