@@ -5,6 +5,10 @@ survey; the key (survey, address) makes it at most one per person and survey, ev
 sending, the fatigue limit (`[surveymonkey.fatigue]`: at most N invitations, to any survey, in
 D days) skips those invited too recently — for good, as the invitation was for joining.
 
+Invitations go on deskbridge's own email collector (`[lists.surveymonkey] collector`, found or
+created by name), on its unsent invitation that has the configured subject and body (a new one
+when none has).
+
 Sending is made safe against crashes: the invitations are marked `sending` with the message
 they go on before any request; the next run finds them and reads that message back. Sent (or
 scheduled) means done; not sent means they are added again (SurveyMonkey answers `existing` for
@@ -48,7 +52,9 @@ ErrorSink = Callable[[str, str, bool], None]
 class SurveyWriter(Protocol):
     def find_survey(self, title_or_id: str) -> Survey: ...
 
-    def email_collector(self, survey_id: str, create_if_missing: bool = False) -> Collector: ...
+    def email_collector_named(
+        self, survey_id: str, name: str, create_if_missing: bool = False
+    ) -> Collector: ...
 
     def invite_message(
         self,
@@ -162,7 +168,10 @@ def apply(
         return result
     try:
         found = surveymonkey.find_survey(survey)
-        collector = surveymonkey.email_collector(found.id, create_if_missing=True)
+        # deskbridge's own collector, never the admin's: its unsent invitation is ours to reuse.
+        collector = surveymonkey.email_collector_named(
+            found.id, settings.collector, create_if_missing=True
+        )
         redo = _settle_begun(surveymonkey, store, survey, began, now, result)
         invitees = [email for email, _ in chosen] + redo
         if not invitees:

@@ -122,7 +122,8 @@ def test_a_collector_and_a_message_are_created_once_under_faults(sandbox: Sandbo
     collector = sm.email_collector(survey.id, create_if_missing=True)
     message = sm.invite_message(collector.id, create_if_missing=True, subject="Your tablet")
     assert sm.email_collector(survey.id, create_if_missing=True) == collector
-    assert sm.invite_message(collector.id, create_if_missing=True).id == message.id
+    again = sm.invite_message(collector.id, create_if_missing=True, subject="Your tablet")
+    assert again.id == message.id
 
     monkey = state(sandbox, "surveymonkey")
     email_collectors = [
@@ -131,6 +132,29 @@ def test_a_collector_and_a_message_are_created_once_under_faults(sandbox: Sandbo
     assert [c["id"] for c in email_collectors] == [collector.id]
     messages = [m for m in monkey["messages"] if m["collector_id"] == collector.id]
     assert [(m["id"], m["status"]) for m in messages] == [(message.id, "not_sent")]
+
+
+def test_the_named_collector_and_its_invitation_are_made_once_beside_the_accounts_own(
+    sandbox: SandboxServer,
+) -> None:
+    control(sandbox, "POST", "faults", {"spec": FAULTS + ",surveymonkey:malformed=0.05"})
+    sm = connect(sandbox)
+    survey = sm.find_survey(CSAT)  # seeded with the account's open "Email Invitation 1" and a draft
+    collector = sm.email_collector_named(survey.id, "deskbridge", create_if_missing=True)
+    message = sm.invite_message(collector.id, create_if_missing=True, subject="Your visit")
+    assert sm.email_collector_named(survey.id, "DeskBridge", create_if_missing=True) == collector
+    again = sm.invite_message(collector.id, create_if_missing=True, subject="Your visit")
+    assert again.id == message.id
+
+    monkey = state(sandbox, "surveymonkey")
+    email_collectors = [
+        (c["name"], c["status"])
+        for c in monkey["collectors"]
+        if c["survey_id"] == survey.id and c["type"] == "email"
+    ]
+    assert email_collectors == [("Email Invitation 1", "open"), ("deskbridge", "open")]
+    messages = [m["id"] for m in monkey["messages"] if m["collector_id"] == collector.id]
+    assert messages == [message.id]
 
 
 def test_a_create_whose_answer_is_cut_off_is_found_not_repeated(sandbox: SandboxServer) -> None:

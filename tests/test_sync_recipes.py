@@ -394,16 +394,6 @@ def test_agents_and_admins_are_not_treated_as_customers(synced: Synced) -> None:
     assert (added_or_tagged, invited) == (set(), set())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        '[lists.surveymonkey] collector (default "deskbridge", documented as the email '
-        "collector deskbridge creates or reuses by name) is never read: jobs/surveys.py takes "
-        "the survey's first open email collector (the account's own 'Email Invitation 1') and "
-        "its first unsent invitation, so deskbridge's recipients land on the admin's draft"
-    ),
-)
 def test_invitations_go_on_the_configured_collector(synced: Synced) -> None:
     after = synced.after["surveymonkey"]
     name_of = {c["id"]: c["name"] for c in after["collectors"]}

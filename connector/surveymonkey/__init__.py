@@ -9,6 +9,7 @@ from connector.surveymonkey.budget import DailyBudget, DayQuota
 from connector.surveymonkey.client import DEFAULT_BASE_URL, SurveyMonkeyConnector
 from connector.surveymonkey.problems import (
     Ambiguous,
+    Closed,
     IncompleteRecipients,
     NotFound,
     UnexpectedAnswer,
@@ -23,11 +24,13 @@ from connector.surveymonkey.records import (
     RecipientsReport,
     SendResult,
     Survey,
+    Wording,
 )
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "Ambiguous",
+    "Closed",
     "Collector",
     "DailyBudget",
     "DayQuota",
@@ -43,4 +46,5 @@ __all__ = [
     "Survey",
     "SurveyMonkeyConnector",
     "UnexpectedAnswer",
+    "Wording",
 ]

@@ -23,7 +23,7 @@ from connector.http import CallStats, Edge
 from connector.surveymonkey import lookup, recipients
 from connector.surveymonkey.budget import DailyBudget, DayQuota
 from connector.surveymonkey.calls import Calls, record
-from connector.surveymonkey.invitation import message_body
+from connector.surveymonkey.invitation import message_body, wording
 from connector.surveymonkey.problems import SERVICE, IncompleteRecipients, NotFound
 from connector.surveymonkey.records import (
     Collector,
@@ -113,25 +113,48 @@ class SurveyMonkeyConnector:
     def email_collector(self, survey_id: str, create_if_missing: bool = False) -> Collector:
         """The survey's first open email collector; a new one only when asked to create it."""
         survey_id = _id("survey_id", survey_id)
-        found = lookup.open_email_collector(self._calls, survey_id, self.page_size)
+
+        def look() -> Collector | None:
+            return lookup.open_email_collector(self._calls, survey_id, self.page_size)
+
+        found = look()
         if found is not None:
             return found
-        path = f"/surveys/{survey_id}/collectors"
         if not create_if_missing:
             detail = (
                 f"survey {survey_id} has no open email collector "
                 "(pass create_if_missing=True to create one)"
             )
-            raise NotFound(SERVICE, "GET", self._calls.where(path), None, detail)
-        self._calls.check_budget(1, "creating an email collector", "POST", path)
+            raise NotFound(SERVICE, "GET", self._collectors_where(survey_id), None, detail)
+        return self._create_collector(survey_id, {"type": "email"}, look)
 
-        def create() -> Collector:
-            answer = self._calls.request("POST", path, body={"type": "email"}, idempotent=False)
-            return record(lambda item: Collector.from_json(item, survey_id), answer, "POST", path)
+    def email_collector_named(
+        self, survey_id: str, name: str, create_if_missing: bool = False
+    ) -> Collector:
+        """The survey's open email collector called `name` (letter case aside); one of that
+        name is created only when asked and the survey has none.
 
-        return self._calls.create_or_find(
-            create, lambda: lookup.open_email_collector(self._calls, survey_id, self.page_size)
-        )
+        Raises Ambiguous when two open email collectors have the name, and Closed when the one
+        that has it is closed: a second collector of the same name is never made beside it.
+        """
+        survey_id = _id("survey_id", survey_id)
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"the email collector's name must not be empty, got {name!r}")
+        name = name.strip()
+
+        def look() -> Collector | None:
+            return lookup.named_email_collector(self._calls, survey_id, name, self.page_size)
+
+        found = look()
+        if found is not None:
+            return found
+        if not create_if_missing:
+            detail = (
+                f"survey {survey_id} has no email collector named {name!r} "
+                "(pass create_if_missing=True to create it)"
+            )
+            raise NotFound(SERVICE, "GET", self._collectors_where(survey_id), None, detail)
+        return self._create_collector(survey_id, {"type": "email", "name": name}, look)
 
     def invite_message(
         self,
@@ -144,19 +167,28 @@ class SurveyMonkeyConnector:
     ) -> Message:
         """The collector's first invitation not sent yet; a new one only when asked.
 
-        A new message gets `subject` and `body_text` (or `body_html`), which must carry
-        [SurveyLink], [OptOutLink], [PrivacyLink] and [FooterLink]; by default a plain text that
-        does, with the opt-out and privacy links labelled.
+        When creating is allowed, or a subject or body is given, only an unsent invitation that
+        says exactly what a new one would say is taken: a draft in other words is not what was
+        asked to be sent. A new message gets `subject` and `body_text` (or `body_html`), which
+        must carry [SurveyLink], [OptOutLink], [PrivacyLink] and [FooterLink]; by default a plain
+        text that does, with the opt-out and privacy links labelled.
         """
         collector_id = _id("collector_id", collector_id)
-        body = message_body(subject, body_text, body_html) if create_if_missing else None
-        found = lookup.unsent_invite(self._calls, collector_id, self.page_size)
+        given = (subject, body_text, body_html) != (None, None, None)
+        body = message_body(subject, body_text, body_html) if create_if_missing or given else None
+        wanted = wording(body) if body is not None else None
+
+        def look() -> Message | None:
+            return lookup.unsent_invite(self._calls, collector_id, self.page_size, wanted)
+
+        found = look()
         if found is not None:
             return found
         path = f"/collectors/{collector_id}/messages"
-        if body is None:
+        if not create_if_missing:
+            said = " with that subject and body" if given else ""
             detail = (
-                f"collector {collector_id} has no invitation that is not sent yet "
+                f"collector {collector_id} has no invitation{said} that is not sent yet "
                 "(pass create_if_missing=True to create one)"
             )
             raise NotFound(SERVICE, "GET", self._calls.where(path), None, detail)
@@ -166,15 +198,28 @@ class SurveyMonkeyConnector:
             answer = self._calls.request("POST", path, body=body, idempotent=False)
             return record(lambda item: Message.from_json(item, collector_id), answer, "POST", path)
 
-        return self._calls.create_or_find(
-            create, lambda: lookup.unsent_invite(self._calls, collector_id, self.page_size)
-        )
+        return self._calls.create_or_find(create, look)
 
     def message(self, collector_id: str, message_id: str) -> Message:
         collector_id = _id("collector_id", collector_id)
         path = f"/collectors/{collector_id}/messages/{_id('message_id', message_id)}"
         answer = self._calls.request("GET", path)
         return record(lambda item: Message.from_json(item, collector_id), answer, "GET", path)
+
+    def _create_collector(
+        self, survey_id: str, body: dict[str, str], look: Callable[[], Collector | None]
+    ) -> Collector:
+        path = f"/surveys/{survey_id}/collectors"
+        self._calls.check_budget(1, "creating an email collector", "POST", path)
+
+        def create() -> Collector:
+            answer = self._calls.request("POST", path, body=body, idempotent=False)
+            return record(lambda item: Collector.from_json(item, survey_id), answer, "POST", path)
+
+        return self._calls.create_or_find(create, look)
+
+    def _collectors_where(self, survey_id: str) -> str:
+        return self._calls.where(f"/surveys/{survey_id}/collectors")
 
     # --- recipients and sending --------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.surveymonkey.records import Wording
+
 REQUIRED_LINKS = ("[SurveyLink]", "[OptOutLink]", "[PrivacyLink]", "[FooterLink]")
 DEFAULT_SUBJECT = "We want your opinion"
 DEFAULT_BODY_TEXT = (
@@ -33,6 +35,12 @@ def message_body(
         _check("body_text", text)
         body["body_text"] = text
     return body
+
+
+def wording(body: dict[str, Any]) -> Wording:
+    """What a message made from this POST body says, as the API shows it: GET has one `body`,
+    the HTML one when both are given (body_html overrides body_text, says the reference)."""
+    return Wording(body["subject"], body.get("body_html", body.get("body_text")))
 
 
 def _check(name: str, text: str) -> None:

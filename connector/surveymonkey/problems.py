@@ -16,6 +16,10 @@ class Ambiguous(FatalError):
     """More than one thing answers to the name given; pass its id instead."""
 
 
+class Closed(FatalError):
+    """The thing asked for is there but closed; reopening it is the account owner's choice."""
+
+
 class UnexpectedAnswer(FatalError):
     """An answer that is not in the shape the reference documents; going on would be guessing."""
 

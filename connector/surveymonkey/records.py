@@ -46,6 +46,18 @@ class Collector:
             href=str(item.get("href") or ""),
         )
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What an invitation says: its subject and its body (the HTML one if it has both)."""
+
+    subject: str | None
+    body: str | None
+
 
 @dataclass(frozen=True)
 class Message:
@@ -54,6 +66,7 @@ class Message:
     type: str  # invite | reminder | thank_you | sms
     status: str  # not_sent | processing | sent
     subject: str | None = None
+    body: str | None = None  # only in the answers about one message, not in lists
     is_scheduled: bool | None = None
     scheduled_date: str | None = None
     href: str = ""
@@ -66,10 +79,15 @@ class Message:
             type=str(item.get("type") or ""),
             status=str(item.get("status") or ""),
             subject=item.get("subject"),
+            body=item.get("body"),
             is_scheduled=item.get("is_scheduled"),
             scheduled_date=item.get("scheduled_date"),
             href=str(item.get("href") or ""),
         )
+
+    @property
+    def wording(self) -> Wording:
+        return Wording(self.subject, self.body)
 
 
 @dataclass(frozen=True)
