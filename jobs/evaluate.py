@@ -1,16 +1,22 @@
 """Steps 2 and 3 of a sync: rules and lists over the profiles that need it, into the store.
 
 Who is evaluated (`Scope`): the users marked dirty since their last evaluation (pulled, or their
-Mailchimp status moved); everyone when the rules changed, on `--full`, or when rules read
-relative dates and time has moved; and, for a list whose definition changed or that reads
-relative dates, everyone — for that list alone.
+Mailchimp status moved), and those due for a time-based re-check; everyone when the rules
+changed, on `--full`, or when the clock went back; and, for a list whose definition changed,
+everyone — for that list alone.
+
+A time-based re-check: each evaluation stores in `profiles.recheck_at` the first second at which
+a relative date ("created within the previous 30 days") of a rule or list can change its outcome
+for that customer (NULL: none ever will, as for staff). A run marks those whose moment has come
+dirty, in its own transaction, so the rest are left alone however far the clock moved; a clock
+that went back makes every stored moment meaningless, hence everyone.
 
 For each page of profiles, in one transaction: the memberships that changed, what each
 Mailchimp audience should hold for the customer (`mailchimp_wanted`), survey invitations for
 those who joined a surveyed list, the Zendesk write-backs (through the outbox, replacing any
-earlier open write for the same user or ticket), and the users' dirty marks cleared. A crash
-loses at most the page in flight, whose users stay dirty. A dry run does the same inside one
-transaction that it rolls back (`checkpoint` does nothing then).
+earlier open write for the same user or ticket), the users' next re-check moments, and their
+dirty marks cleared. A crash loses at most the page in flight, whose users stay dirty. A dry run
+does the same inside one transaction that it rolls back (`checkpoint` does nothing then).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from jobs.profiles import Stored, profile_pages
 from jobs.state import tables as t
@@ -93,22 +99,26 @@ def rules_hash(mappings: Mappings, targets: Targets) -> str:
 def decide_scope(
     connection: Connection, mappings: Mappings, targets: Targets, now: int, full: bool
 ) -> Scope:
-    """Who this run evaluates, and why (see the module's docstring)."""
+    """Who this run evaluates, and why (see the module's docstring); marks those due for a
+    time-based re-check dirty, in the caller's transaction."""
     cursors = {
         name: value
         for name, value in connection.execute(select(t.cursors.c.name, t.cursors.c.value))
     }
     stored_now = cursors.get(EVALUATED_AT)
-    moved = stored_now is None or int(stored_now) != now
     reasons: list[str] = []
-    rules_everyone = full or cursors.get(RULES_HASH) != rules_hash(mappings, targets)
+    rules_everyone = True
     if full:
         reasons.append("--full")
-    elif rules_everyone:
+    elif cursors.get(RULES_HASH) != rules_hash(mappings, targets):
         reasons.append("the rules changed")
-    if not rules_everyone and moved and mappings.rules_depend_on_now():
-        rules_everyone = True
-        reasons.append("rules read relative dates")
+    elif stored_now is not None and now < int(stored_now):
+        reasons.append("the clock went back")
+    else:
+        rules_everyone = False
+        due = _mark_due(connection, now)
+        if due:
+            reasons.append(f"{due} customer{'' if due == 1 else 's'} due for a time-based re-check")
     versions = select(t.list_versions.c.list_name, t.list_versions.c.definition_hash)
     known: dict[str, str] = {name: digest for name, digest in connection.execute(versions)}
     lists_everyone: set[str] = set()
@@ -118,13 +128,19 @@ def decide_scope(
     changed = sorted(lists_everyone) if not rules_everyone else []
     if changed:
         reasons.append("new or changed lists: " + ", ".join(changed))
-    if moved:
-        relative = mappings.lists_depending_on_now() - lists_everyone
-        if relative:
-            lists_everyone |= relative
-            reasons.append("lists with relative dates: " + ", ".join(sorted(relative)))
     everyone = rules_everyone or bool(lists_everyone)
     return Scope(everyone, rules_everyone, frozenset(lists_everyone), tuple(reasons))
+
+
+def _mark_due(connection: Connection, now: int) -> int:
+    """Mark dirty the profiles whose re-check moment has come; how many are due."""
+    p, d = t.profiles.c, t.dirty_profiles.c
+    due = select(p.user_id).where(p.recheck_at <= now)
+    count: int = connection.execute(select(func.count()).select_from(due.subquery())).scalar_one()
+    if count:
+        fresh = due.where(p.user_id.not_in(select(d.user_id)))
+        connection.execute(insert(t.dirty_profiles).from_select(["user_id"], fresh))
+    return count
 
 
 def record_versions(connection: Connection, mappings: Mappings, targets: Targets, now: int) -> None:
@@ -193,12 +209,16 @@ def _evaluate_page(
     wanted_rows: list[dict[str, Any]] = []
     wanted_gone: list[tuple[str, str]] = []
     rules_users: list[tuple[Stored, Desired]] = []
+    rechecks: list[dict[str, Any]] = []
     for user, evaluation in zip(page, evaluations, strict=True):
         counts.evaluated += 1
         full_user = user.user_id in dirty or scope.rules_for_everyone
         in_scope = all_lists if full_user else scope.lists_for_everyone
         old = before.get(user.user_id, set())
         customer = user.status not in NOT_IN_LISTS and _is_customer(user.profile)
+        recheck_at = _recheck_at(mappings, evaluation, moment) if customer else None
+        if recheck_at != user.recheck_at:
+            rechecks.append({"b_user_id": user.user_id, "b_recheck_at": recheck_at})
         new = {(m.list, m.group or "") for m in evaluation.memberships} if customer else set()
         new = {m for m in new if m[0] in in_scope} | {m for m in old if m[0] not in in_scope}
         for membership in old - new:
@@ -237,9 +257,28 @@ def _evaluate_page(
     _store_wanted(connection, wanted_rows, wanted_gone)
     _store_invitations(connection, invitations)
     _store_writebacks(connection, rules_users, targets, run_id, now, counts)
+    _store_rechecks(connection, rechecks)
     settled = [user.user_id for user in page if user.user_id in dirty]
     for chunk in bounded(settled):
         connection.execute(delete(t.dirty_profiles).where(t.dirty_profiles.c.user_id.in_(chunk)))
+
+
+def _recheck_at(mappings: Mappings, evaluation: Evaluation, moment: datetime) -> int | None:
+    """The first whole second (Unix) at which time alone may change this evaluation: a run at
+    that second or later is past the moment (µs) the outcome can change at."""
+    flip = mappings.next_change(evaluation, moment)
+    return None if flip is None else -(-flip // 1_000_000)
+
+
+def _store_rechecks(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        p = t.profiles.c
+        connection.execute(
+            update(t.profiles)
+            .where(p.user_id == bindparam("b_user_id"))
+            .values(recheck_at=bindparam("b_recheck_at")),
+            rows,
+        )
 
 
 def _is_customer(profile: Mapping[str, Any]) -> bool:

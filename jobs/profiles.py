@@ -84,6 +84,7 @@ class Stored(NamedTuple):
     status: str  # active | suspended | deleted
     email: str | None
     profile: dict[str, Any]
+    recheck_at: int | None = None  # as stored: see jobs/evaluate.py
 
 
 def profiles(
@@ -144,6 +145,7 @@ def profile_pages(
                     ratings.get(row.user_id, ()),
                     statuses.get((row.email or "").lower()),
                 ),
+                row.recheck_at,
             )
             for row in rows
         ]

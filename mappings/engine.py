@@ -2,6 +2,7 @@
 
     evaluate = mappings.evaluator(now)      # bind now once per run
     result = evaluate(profile)              # Evaluation(desired, memberships, profile)
+    mappings.next_change(result, now)       # µs when time alone may next change it, or None
 
 A profile is the single customer view, a dict:
 
@@ -24,7 +25,10 @@ from datetime import datetime
 from itertools import compress
 from typing import Any, NamedTuple
 
+from mappings.actions import USER_FIELDS
 from mappings.conditions.batch import PairBatch, batch_pair
+from mappings.conditions.compile import earliest_flip
+from mappings.conditions.predicates import Flip
 from mappings.conditions.values import now_us
 from mappings.config import Config
 from mappings.lists import CompiledList, Membership
@@ -63,6 +67,8 @@ class Mappings:
     _order: tuple[CompiledList, ...] = field(init=False, repr=False)
     _batch: PairBatch = field(init=False, repr=False)
     _runner: RuleRunner = field(init=False, repr=False)
+    _rule_flips: tuple[Flip, ...] = field(init=False, repr=False)
+    _list_flips: tuple[Flip, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Ungrouped lists first: their memberships are then one `compress` over a constant tuple.
@@ -74,17 +80,38 @@ class Mappings:
             for lst in self._order
         ]
         self._runner = RuleRunner(self.rules, self.checkbox_tags, reads)
-        # One function for rules and lists: each field is read once for both.
-        self._batch = batch_pair(
-            [rule.conditions for rule in self.rules], [lst.conditions for lst in self._order]
+        rules = [rule.conditions for rule in self.rules]
+        self._rule_flips = tuple(flip for c in rules for flip in c.relative_flips)
+        self._list_flips = tuple(
+            flip for lst in self.lists for flip in lst.conditions.relative_flips
         )
+        # One function for rules and lists: each field is read once for both.
+        self._batch = batch_pair(rules, [lst.conditions for lst in self._order])
 
-    def lists_depending_on_now(self) -> frozenset[str]:
-        """The lists whose members can change with time alone (relative dates)."""
-        return frozenset(lst.name for lst in self.lists if lst.conditions.depends_on_now())
+    def next_change(self, evaluation: Evaluation, now: datetime) -> int | None:
+        """The earliest moment (µs since the epoch) after `now` at which a relative-date
+        condition of a rule or a list can change its outcome for the evaluated profile; None
+        when none will. Before it, evaluating the same profile again gives the same outcome.
 
-    def rules_depend_on_now(self) -> bool:
-        return any(rule.conditions.depends_on_now() for rule in self.rules)
+        Each condition is read on what it is evaluated on: a list's on the profile as the
+        rules leave it; a rule's on the profile as given or — on the sequential path, where a
+        rule sees what earlier ones set — with a value they agreed on (the profile as the rules
+        leave it) or one they disagreed on (a conflict's).
+        """
+        moment = now_us(now)
+        original = evaluation.original
+        found = earliest_flip(self._rule_flips, original, moment)
+        seen = evaluation.profile if evaluation.change else original
+        if seen is not original:
+            found = _earliest(found, earliest_flip(self._rule_flips, seen, moment))
+        found = _earliest(found, earliest_flip(self._list_flips, seen, moment))
+        for conflict in evaluation.desired.conflicts:
+            if self._rule_flips and conflict.target.startswith(USER_FIELDS):
+                key = conflict.target[len(USER_FIELDS) :]
+                for _, value in conflict.claims:
+                    claimed = ProfileChange({key: value}, (), frozenset()).apply(original)
+                    found = _earliest(found, earliest_flip(self._rule_flips, claimed, moment))
+        return found
 
     def list_named(self, name: str) -> CompiledList | None:
         return next((lst for lst in self.lists if lst.name == name), None)
@@ -135,3 +162,7 @@ class Mappings:
 
     def evaluate(self, profile: Any, now: datetime) -> Evaluation:
         return self.evaluator(now)(profile)
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)

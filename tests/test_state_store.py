@@ -32,7 +32,7 @@ def test_a_relative_sqlite_path_is_created_beside_the_config_at_the_newest_schem
     tmp_path: Path, store: StateStore
 ) -> None:
     assert (tmp_path / "state" / "deskbridge.db").is_file()
-    assert current(store.engine) == head() == "0002"
+    assert current(store.engine) == head() == "0003"
     tables = set(inspect(store.engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
 
@@ -60,7 +60,7 @@ def test_a_store_from_a_newer_deskbridge_is_refused_untouched(
     with pytest.raises(NewerSchema) as refused:
         StateStore.open("sqlite:///state/deskbridge.db", base_dir=tmp_path)
     assert str(refused.value).endswith(
-        "has schema version 0099, which this deskbridge does not know (it knows up to 0002): "
+        f"has schema version 0099, which this deskbridge does not know (it knows up to {head()}): "
         "it was used by a newer deskbridge"
     )
 

@@ -35,7 +35,8 @@ cursors = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# One row per Zendesk user: the normalised profile (JSON) and a hash of it.
+# One row per Zendesk user: the normalised profile (JSON) and a hash of it; and when time
+# alone may next change what the rules and lists make of it (NULL: never), for the evaluation.
 profiles = Table(
     "profiles",
     metadata,
@@ -45,6 +46,7 @@ profiles = Table(
     Column("data", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("recheck_at", BigInteger, nullable=True, index=True),
 )
 
 # The tickets a profile's ticket facts come from, and that rules write priority/group on.

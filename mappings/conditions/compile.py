@@ -8,9 +8,10 @@ nested group of the same shape (`{"any": [...]}` inside `all`, and vice versa).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from mappings.conditions.codegen import generate
@@ -23,9 +24,9 @@ from mappings.conditions.operators import (
     normalise_value,
     operators_for,
 )
-from mappings.conditions.predicates import Test, build, getter
+from mappings.conditions.predicates import Flip, Test, build, getter, n_days_flip
 from mappings.conditions.problems import ConditionsError, Problem, did_you_mean, join_location
-from mappings.conditions.values import now_us
+from mappings.conditions.values import DAY_US, now_us
 from mappings.schema import describe_options
 
 GROUP_KEYS = ("all", "any")
@@ -95,20 +96,53 @@ class Compiled:
 
     def depends_on_now(self) -> bool:
         """Whether the outcome can change with time alone ("within the previous 30 days")."""
+        return bool(self.relative_leaves)
+
+    @cached_property
+    def relative_leaves(self) -> tuple[Leaf, ...]:
+        """The conditions whose outcome can change with time alone, in spec order."""
+        found: list[Leaf] = []
         pending: list[Group | Leaf] = [self.root]
         while pending:
             node = pending.pop()
-            if isinstance(node, Leaf):
-                if node.operator in N_DAYS:
-                    return True
-            else:
-                pending.extend(node.items)
-        return False
+            if isinstance(node, Group):
+                pending.extend(reversed(node.items))
+            elif node.operator in N_DAYS:
+                found.append(node)
+        return tuple(found)
+
+    @cached_property
+    def relative_flips(self) -> tuple[Flip, ...]:
+        """For each relative-date condition: (profile, now in µs) -> when it next changes."""
+        return tuple(
+            n_days_flip(leaf.operator, leaf.want * DAY_US, leaf.read)
+            for leaf in self.relative_leaves
+            if isinstance(leaf.want, int)
+        )
+
+    def next_change(self, profile: Any, moment: int) -> int | None:
+        """The earliest moment (µs since the epoch) after `moment` (now, in µs) at which any
+        relative-date condition of the set changes its outcome for `profile`; None: none will.
+
+        Per condition, not per set: the set's outcome may well stay the same then (another
+        condition may decide it), but it cannot change before.
+        """
+        return earliest_flip(self.relative_flips, profile, moment)
 
     def predicate(self, now: datetime) -> Callable[[Any], bool]:
         """`profile -> bool` with `now` bound once, for evaluating many profiles in one run."""
         test, moment = self.fast, now_us(now)
         return lambda profile: test(profile, moment)
+
+
+def earliest_flip(flips: Iterable[Flip], profile: Any, moment: int) -> int | None:
+    """The earliest of the moments `flips` give for `profile` after `moment`; None: none."""
+    found = None
+    for flip in flips:
+        at = flip(profile, moment)
+        if at is not None and (found is None or at < found):
+            found = at
+    return found
 
 
 def compile_conditions(

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from mappings.conditions.fields import FieldType
-from mappings.conditions.operators import Value
+from mappings.conditions.operators import N_DAYS, Value
 from mappings.conditions.values import DAY_US, as_number, as_text_list, as_time
 
 Getter = Callable[[Any], object]
 Test = Callable[[Any, int], bool]
+Flip = Callable[[Any, int], int | None]  # (profile, now) -> when the outcome next changes, µs
 
 
 def getter(path: tuple[str, ...]) -> Getter:
@@ -148,6 +149,41 @@ def _n_days(operator: str, span: int, get: Getter) -> Test:
     if operator == "within_next_n_days":
         return lambda p, n: (t := as_time(get(p))) is not None and n <= t <= n + span
     return lambda p, n: (t := as_time(get(p))) is not None and t < n - span
+
+
+def n_days_flip(operator: str, span: int, get: Getter) -> Flip:
+    """When `_n_days`'s test next changes its outcome after now (µs), for a profile; None when it
+    never will: no readable time, or every edge of the window passed.
+
+    Its window is a range of now: previous holds for n in [t, t + span], next for
+    [t - span, t], more_than for n > t + span; the outcome changes at each range's ends.
+    """
+    if operator == "within_previous_n_days":
+
+        def previous(p: Any, n: int) -> int | None:
+            t = as_time(get(p))
+            if t is None:
+                return None
+            return t if t > n else t + span + 1 if t + span >= n else None
+
+        return previous
+    if operator == "within_next_n_days":
+
+        def next_(p: Any, n: int) -> int | None:
+            t = as_time(get(p))
+            if t is None:
+                return None
+            return t - span if t - span > n else t + 1 if t >= n else None
+
+        return next_
+    if operator == "more_than_n_days_ago":
+
+        def more_than(p: Any, n: int) -> int | None:
+            t = as_time(get(p))
+            return t + span + 1 if t is not None and t + span >= n else None
+
+        return more_than
+    raise ValueError(f"{operator!r} is not a relative-date operator; expected one of {N_DAYS}")
 
 
 def _includes_any(value: object, wanted: frozenset[str]) -> bool:
