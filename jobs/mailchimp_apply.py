@@ -1,6 +1,8 @@
 """Step 5 for Mailchimp: send an audience's diffs, in batches at the API's limits.
 
-Upserts go 500 a call (one call per `status_if_new`), tags 500 addresses a call per tag; a new
+Upserts go 500 a call, adds and updates apart (an update of a member the ledger knows skips the
+create pass) and one `status_if_new` a call; tags 500 addresses a call per tag, each tag looked
+up once per run; a new
 member is tagged only once the upsert that adds them succeeded. Every outcome is written to the
 ledger as it comes, so a crash repeats at most the batch in flight — and every Mailchimp write
 here is idempotent (an upsert never changes a status; a tag added twice is one tag). A member
@@ -19,7 +21,14 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from connector.mailchimp import BATCH_SIZE, MemberOutcome, MemberUpdate, RemovalOutcome, TagResult
+from connector.mailchimp import (
+    BATCH_SIZE,
+    MemberOutcome,
+    MemberUpdate,
+    RemovalOutcome,
+    Tag,
+    TagResult,
+)
 from jobs.mailchimp_plan import MemberDiff
 from jobs.runreport import DestinationResult
 from jobs.state import StateStore
@@ -38,8 +47,10 @@ class MailchimpWriter(Protocol):
         self, list_id: str, members: Iterable[MemberUpdate], status_if_new: str
     ) -> Iterable[MemberOutcome]: ...
 
+    def ensure_tag(self, list_id: str, name: str) -> Tag: ...
+
     def tag_members(
-        self, list_id: str, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> TagResult: ...
 
     def archive(self, list_id: str, email: str) -> RemovalOutcome: ...
@@ -54,7 +65,11 @@ class AudienceApply:
     withheld: frozenset[str]  # lists whose removals the blast-radius guard holds back
     on_error: ErrorSink
     result: DestinationResult = field(init=False)
-    _upserts: dict[str, list[MemberDiff]] = field(default_factory=lambda: defaultdict(list))
+    # (status_if_new, "add" | "update") -> diffs: a batch of one kind costs one call
+    _upserts: dict[tuple[str, str], list[MemberDiff]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    _tags: dict[str, Tag] = field(default_factory=dict)  # name -> the audience's tag
     _adds: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _removes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -64,8 +79,8 @@ class AudienceApply:
     def run(self, diffs: Iterable[MemberDiff]) -> DestinationResult:
         for diff in diffs:
             self._take(diff)
-        for status in list(self._upserts):
-            self._flush_upserts(status)
+        for key in list(self._upserts):
+            self._flush_upserts(key)
         for tag in list(self._adds):
             self._flush_tag(tag, add=True)
         for tag in list(self._removes):
@@ -74,10 +89,11 @@ class AudienceApply:
 
     def _take(self, diff: MemberDiff) -> None:
         if diff.upsert:
-            batch = self._upserts[diff.status_if_new]
+            key = (diff.status_if_new, diff.upsert)
+            batch = self._upserts[key]
             batch.append(diff)
             if len(batch) >= BATCH_SIZE:
-                self._flush_upserts(diff.status_if_new)
+                self._flush_upserts(key)
         else:
             for tag in diff.add_tags:
                 self._queue(self._adds, tag, diff.email, add=True)
@@ -92,12 +108,13 @@ class AudienceApply:
         if len(queue[tag]) >= TAG_BATCH:
             self._flush_tag(tag, add=add)
 
-    def _flush_upserts(self, status_if_new: str) -> None:
-        batch = self._upserts.pop(status_if_new, [])
+    def _flush_upserts(self, key: tuple[str, str]) -> None:
+        batch = self._upserts.pop(key, [])
         if not batch:
             return
+        status_if_new, kind = key
         by_email = {diff.email: diff for diff in batch}
-        members = [MemberUpdate(diff.email, dict(diff.merge)) for diff in batch]
+        members = [MemberUpdate(diff.email, dict(diff.merge), kind == "update") for diff in batch]
         rows: list[dict[str, Any]] = []
         tagged: list[MemberDiff] = []
         for outcome in self.mailchimp.upsert_stream(self.audience_id, members, status_if_new):
@@ -168,8 +185,13 @@ class AudienceApply:
         emails = queue.pop(tag, [])
         if not emails:
             return
+        if tag not in self._tags:
+            self._tags[tag] = self.mailchimp.ensure_tag(self.audience_id, tag)
         outcome = self.mailchimp.tag_members(
-            self.audience_id, tag, add=emails if add else (), remove=() if add else emails
+            self.audience_id,
+            self._tags[tag],
+            add=emails if add else (),
+            remove=() if add else emails,
         )
         settled = set(outcome.added if add else outcome.removed) | set(outcome.unchanged)
         for problem in outcome.failed:

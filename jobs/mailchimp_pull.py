@@ -2,7 +2,15 @@
 
 The first run (and `--full`) reads every member; later runs only those changed since the last
 read (`since_last_changed`, from the walk's `next_since`). Each page is stored in one
-transaction; the resume point moves once every page is stored. A member who became unsubscribed
+transaction; the resume point moves once every page is stored.
+
+Reading back what deskbridge itself just wrote would cost a call per 1000 members and tell
+nothing the answers to its writes did not. So after an apply that wrote many members
+(`remember_push`), the next read splits time around that push: everything changed before it and
+after it, and — inside it — only members who are now unsubscribed or cleaned, which deskbridge
+never writes, so those are others' doing: no change of consent is missed. What others change
+inside the push window otherwise (a merge field edited by hand, a pending member confirming)
+is picked up when the member next changes, or by `--full`. A member who became unsubscribed
 or cleaned is recorded as a consent event, and the Zendesk user with that address is marked for
 evaluation (their `mailchimp.status` changed, and `unsubscribed_field` may need ticking).
 """
@@ -17,17 +25,25 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select
 
-from connector.mailchimp import Member, MemberWalk
+from connector.mailchimp import CLOCK_MARGIN, Member, MemberWalk
 from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.state.pages import mark_dirty, upsert
 from jobs.state.sql import bounded, normalised_json
 
 WITHOUT_CONSENT = ("unsubscribed", "cleaned")
+SPLIT_FROM = 5000  # members written: the split's four reads cost less than reading them back
 
 
 class MemberSource(Protocol):
-    def members(self, list_id: str, since_last_changed: datetime | None = None) -> MemberWalk: ...
+    def members(
+        self,
+        list_id: str,
+        since_last_changed: datetime | None = None,
+        *,
+        before_last_changed: datetime | None = None,
+        status: str | None = None,
+    ) -> MemberWalk: ...
 
 
 @dataclass
@@ -39,6 +55,68 @@ class MailchimpPullCounts:
 
 def since_cursor(audience_id: str) -> str:
     return f"mailchimp.{audience_id}.since"
+
+
+def push_cursor(audience_id: str) -> str:
+    return f"mailchimp.{audience_id}.pushed"
+
+
+@dataclass(frozen=True)
+class PushWindow:
+    """When deskbridge wrote to an audience (its own clock, widened by the clocks' margin)."""
+
+    start: datetime
+    end: datetime
+    members: int
+
+    def encoded(self) -> str:
+        return json.dumps(
+            {"start": self.start.isoformat(), "end": self.end.isoformat(), "members": self.members}
+        )
+
+    @classmethod
+    def decoded(cls, text: str | None) -> PushWindow | None:
+        if not text:
+            return None
+        value = json.loads(text)
+        return cls(
+            datetime.fromisoformat(value["start"]),
+            datetime.fromisoformat(value["end"]),
+            int(value["members"]),
+        )
+
+
+def remember_push(
+    store: StateStore, audience_id: str, started: datetime, ended: datetime, written: int, now: int
+) -> None:
+    """After an apply: the window the next read need not read back whole, if that saves calls."""
+    if written < SPLIT_FROM:
+        return
+    window = PushWindow(started - CLOCK_MARGIN, ended + CLOCK_MARGIN, written)
+    store.set_cursor(push_cursor(audience_id), window.encoded(), now)
+
+
+def reads(
+    mailchimp: MemberSource, audience_id: str, since: datetime | None, pushed: PushWindow | None
+) -> list[MemberWalk]:
+    """The walks that bring the ledger up to date (see the module's docstring)."""
+    if since is None or pushed is None or pushed.end <= since:
+        return [mailchimp.members(audience_id, since_last_changed=since)]
+    walks = []
+    if since < pushed.start:
+        before = mailchimp.members(
+            audience_id, since_last_changed=since, before_last_changed=pushed.start
+        )
+        walks.append(before)
+    inside = max(since, pushed.start)
+    walks += [
+        mailchimp.members(
+            audience_id, since_last_changed=inside, before_last_changed=pushed.end, status=status
+        )
+        for status in WITHOUT_CONSENT
+    ]
+    walks.append(mailchimp.members(audience_id, since_last_changed=pushed.end))
+    return walks
 
 
 def pull_members(
@@ -56,15 +134,19 @@ def pull_members(
     managed = sorted(set(merge_tags))
     stored = None if full else store.cursor(since_cursor(audience_id))
     since = datetime.fromisoformat(stored) if stored else None
-    walk = mailchimp.members(audience_id, since_last_changed=since)
-    for page in walk:
-        with store.engine.begin() as connection:
-            counts.consent_changes += _store_page(
-                connection, audience_id, page.members, managed, run_id, now
-            )
-        counts.members += len(page.members)
-        counts.pages += 1
-    store.set_cursor(since_cursor(audience_id), walk.next_since.isoformat(), now)
+    pushed = PushWindow.decoded(store.cursor(push_cursor(audience_id)))
+    walks = reads(mailchimp, audience_id, since, pushed)
+    for walk in walks:
+        for page in walk:
+            with store.engine.begin() as connection:
+                counts.consent_changes += _store_page(
+                    connection, audience_id, page.members, managed, run_id, now
+                )
+            counts.members += len(page.members)
+            counts.pages += 1
+    next_since = min(walk.next_since for walk in walks)
+    store.set_cursor(since_cursor(audience_id), next_since.isoformat(), now)
+    store.set_cursor(push_cursor(audience_id), "", now)
     return counts
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from jobs import csv_export, mailchimp_plan, surveys
 from jobs.connections import Services
 from jobs.evaluate import EvaluationCounts, Scope, Targets, decide_scope, evaluate
 from jobs.mailchimp_apply import AudienceApply
-from jobs.mailchimp_pull import pull_members
+from jobs.mailchimp_pull import pull_members, remember_push
 from jobs.progress import Progress
 from jobs.pull import pull
 from jobs.runreport import (
@@ -386,11 +387,20 @@ def _apply(run: Run) -> None:
                     withheld,
                     run.error("apply"),
                 )
+                started = datetime.now(UTC)
                 with run.store.engine.connect() as connection:
                     diffs = mailchimp_plan.diffs(connection, audience.audience_id, owners)
                     if only is not None:
                         diffs = _only(diffs, owners, only)
                     result = applier.run(diffs)
+                remember_push(
+                    run.store,
+                    audience.audience_id,
+                    started,
+                    datetime.now(UTC),
+                    result.done,
+                    run.now,
+                )
                 result.destination = f"mailchimp:{audience.audience}"
                 run.report.results.append(result)
     surveymonkey = run.services.surveymonkey

@@ -2,7 +2,7 @@
 
 from connector.mailchimp.audiences import AmbiguousAudience
 from connector.mailchimp.connector import AudienceNotFound, MailchimpConnector
-from connector.mailchimp.members import PAGE_SIZE, MemberWalk, PaginationLoop
+from connector.mailchimp.members import CLOCK_MARGIN, PAGE_SIZE, MemberWalk, PaginationLoop
 from connector.mailchimp.merge_fields import MergeFieldTypeMismatch
 from connector.mailchimp.records import (
     Audience,
@@ -25,6 +25,7 @@ from connector.mailchimp.upsert import BATCH_SIZE
 
 __all__ = [
     "BATCH_SIZE",
+    "CLOCK_MARGIN",
     "MAX_CONNECTIONS",
     "PAGE_SIZE",
     "AmbiguousAudience",

@@ -156,14 +156,25 @@ class MailchimpConnector:
         since_last_changed: datetime | None = None,
         offset: int = 0,
         page_size: int = PAGE_SIZE,
+        *,
+        before_last_changed: datetime | None = None,
+        status: str | None = None,
     ) -> MemberWalk:
         """The audience's members (archived ones aside) in pages, from `offset` on.
 
-        With `since_last_changed`, only members changed after it. See `MemberWalk` for what
-        happens when members change during the walk, and for `next_since`.
+        With `since_last_changed` / `before_last_changed`, only members changed after / before
+        it; with `status`, only members of that status. See `MemberWalk` for what happens when
+        members change during the walk, and for `next_since`.
         """
         return MemberWalk(
-            self._transport, list_id, since_last_changed, offset, page_size, self._now
+            self._transport,
+            list_id,
+            since_last_changed,
+            offset,
+            page_size,
+            self._now,
+            before_last_changed,
+            status,
         )
 
     def upsert(
@@ -219,11 +230,15 @@ class MailchimpConnector:
         return tags.ensure_tag(self._transport, list_id, name)
 
     def tag_members(
-        self, list_id: str, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> TagResult:
-        """Put the tag on `add` and take it off `remove`, 500 addresses a call each way."""
-        tag = self.ensure_tag(list_id, name)
-        return tags.tag_members(self._transport, list_id, tag, add, remove)
+        """Put the tag on `add` and take it off `remove`, 500 addresses a call each way.
+
+        `tag` is a name (looked up, created if missing: a call or two) or a `Tag` that
+        `ensure_tag` found earlier (no lookup).
+        """
+        found = tag if isinstance(tag, Tag) else self.ensure_tag(list_id, tag)
+        return tags.tag_members(self._transport, list_id, found, add, remove)
 
     def ensure_merge_fields(self, list_id: str, wanted: Mapping[str, str]) -> MergeFieldsResult:
         """Create the missing merge fields of `wanted` (tag → type); a type mismatch raises."""

@@ -29,6 +29,7 @@ from connector.mailchimp.records import Member, MemberPage
 from connector.mailchimp.transport import SERVICE, Transport
 
 PAGE_SIZE = 1000
+STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived")
 CLOCK_MARGIN = timedelta(minutes=5)
 MEMBER_FIELDS = (
     "members.email_address",
@@ -60,9 +61,17 @@ class MemberWalk:
         offset: int,
         page_size: int,
         now: Callable[[], datetime],
+        before_last_changed: datetime | None = None,
+        status: str | None = None,
     ) -> None:
-        if since_last_changed is not None and since_last_changed.tzinfo is None:
-            raise ValueError("since_last_changed must be timezone-aware (e.g. in UTC)")
+        for name, moment in (
+            ("since_last_changed", since_last_changed),
+            ("before_last_changed", before_last_changed),
+        ):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError(f"{name} must be timezone-aware (e.g. in UTC)")
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ValueError(f"offset must be a whole number, 0 or more, got {offset!r}")
         if not 1 <= page_size <= PAGE_SIZE:
@@ -70,6 +79,8 @@ class MemberWalk:
         self._transport = transport
         self.list_id = list_id
         self.since_last_changed = since_last_changed
+        self.before_last_changed = before_last_changed
+        self.status = status
         self.start_offset = offset
         self.page_size = page_size
         self.next_since = now() - CLOCK_MARGIN
@@ -108,6 +119,10 @@ class MemberWalk:
         }
         if self.since_last_changed is not None:
             params["since_last_changed"] = self.since_last_changed.isoformat(timespec="seconds")
+        if self.before_last_changed is not None:
+            params["before_last_changed"] = self.before_last_changed.isoformat(timespec="seconds")
+        if self.status is not None:
+            params["status"] = self.status
         body = self._transport.call(
             lambda: self._transport.lists.get_list_members_info(self.list_id, **params)
         )
