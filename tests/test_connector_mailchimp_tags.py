@@ -34,6 +34,21 @@ def test_an_existing_tag_is_found_whatever_the_letter_case() -> None:
     assert (tag.id, tag.name, tag.member_count, tag.created) == (10001, "Newsletter", 291, False)
 
 
+def test_an_audiences_segments_are_listed_once_for_all_its_tags() -> None:
+    """Tags found in the first listing cost no call; one made later is known from then on."""
+    client = connector()
+    with responses.RequestsMock() as rsps:
+        rsps.get(SEGMENTS, json=fixture("segments.json"))
+        rsps.post(SEGMENTS, json=fixture("segment_created.json"))
+        first = client.ensure_tag(LIST_ID, "Newsletter")
+        made = client.ensure_tag(LIST_ID, "Spring Sale")
+        again = client.ensure_tag(LIST_ID, "spring sale")
+        same = client.ensure_tag(LIST_ID, "NEWSLETTER")
+        assert [c.request.method for c in rsps.calls] == ["GET", "POST"]
+    assert (first.id, made.id, again.id, same.id) == (10001, 10006, 10006, 10001)
+    assert made.created and not again.created
+
+
 def test_a_missing_tag_is_created_as_a_static_segment() -> None:
     with responses.RequestsMock() as rsps:
         rsps.get(SEGMENTS, json=fixture("segments.json"))

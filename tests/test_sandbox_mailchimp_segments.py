@@ -265,3 +265,25 @@ def test_the_clients_capitalised_booleans_are_understood(mailchimp_client: Any, 
     plain = mailchimp_client.lists.get_segment(list_id, newsletter["id"])
     wider = mailchimp_client.lists.get_segment(list_id, newsletter["id"], include_unsubscribed=True)
     assert wider["member_count"] > plain["member_count"]
+
+
+@pytest.mark.parametrize(
+    ("params", "counted"),
+    [
+        ({}, True),
+        ({"fields": "segments"}, True),
+        ({"fields": "segments.id,segments.member_count"}, True),
+        ({"fields": "segments.id,segments.name"}, False),
+        ({"exclude_fields": "segments.member_count"}, False),
+        ({"exclude_fields": "segments"}, False),
+    ],
+)
+def test_a_segments_member_count_is_shown_exactly_when_asked_for(
+    api: Api, params: dict[str, str], counted: bool
+) -> None:
+    everyone = api.get(f"/lists/{api.list_id()}/segments", count=100).json()["segments"]
+    answer = api.get(f"/lists/{api.list_id()}/segments", count=100, **params).json()
+    shown = answer.get("segments", [])
+    assert all(("member_count" in s) is counted for s in shown)
+    if counted:
+        assert [s["member_count"] for s in shown] == [s["member_count"] for s in everyone]

@@ -78,6 +78,7 @@ class MailchimpConnector:
         """
         self._transport = Transport(api_key, base_url, session, edge or Edge(), max_connections)
         self._now = now
+        self._segments: dict[str, dict[str, dict[str, Any]]] = {}  # list id -> name -> segment
 
     def __repr__(self) -> str:
         transport = self._transport
@@ -226,8 +227,20 @@ class MailchimpConnector:
     # --- tags and merge fields ------------------------------------------------------------------
 
     def ensure_tag(self, list_id: str, name: str) -> Tag:
-        """The tag (static segment) with this name, letter case aside; created if missing."""
-        return tags.ensure_tag(self._transport, list_id, name)
+        """The tag (static segment) with this name, letter case aside; created if missing.
+
+        The audience's segments are listed once for the connector's life (a run): later tags
+        are found in that listing without a call, and only a tag missing from it is looked for
+        again before it is created.
+        """
+        name = tags.tag_name(name)
+        known = self._segments.get(list_id)
+        if known is None:
+            known = self._segments[list_id] = tags.segments_by_name(self._transport, list_id)
+        tag = tags.ensure_tag(self._transport, list_id, name, known)
+        if tag.created:
+            known[tag.name.strip().lower()] = {"id": tag.id, "name": tag.name, "type": "static"}
+        return tag
 
     def tag_members(
         self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()

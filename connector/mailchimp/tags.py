@@ -25,32 +25,42 @@ _SEGMENT_FIELDS = [
     "segments.id",
     "segments.name",
     "segments.type",
-    "segments.member_count",
     "total_items",
 ]
 
 
-def ensure_tag(transport: Transport, list_id: str, name: str) -> Tag:
-    """The tag named `name` (letter case aside), created if the audience has none."""
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("a tag needs a non-empty name")
-    name = name.strip()
+def segments_by_name(transport: Transport, list_id: str) -> dict[str, dict[str, Any]]:
+    """Every segment of the audience by its name (trimmed, letter case aside): one listing."""
+
+    def listing() -> dict[str, dict[str, Any]]:
+        return {
+            str(segment.get("name", "")).strip().lower(): segment
+            for segment in _segments(transport, list_id)
+        }
+
+    found: dict[str, dict[str, Any]] = transport.call(listing)
+    return found
+
+
+def ensure_tag(
+    transport: Transport,
+    list_id: str,
+    name: str,
+    known: dict[str, dict[str, Any]] | None = None,
+) -> Tag:
+    """The tag named `name` (letter case aside), created if the audience has none.
+
+    `known` (from `segments_by_name`) spares the listing when the tag is in it already.
+    """
+    name = tag_name(name)
     lists = transport.lists
+    if known is not None and name.lower() in known:
+        return _static(known[name.lower()], name, list_id)
 
     def find() -> Tag | None:
         for segment in _segments(transport, list_id):
-            if str(segment.get("name", "")).strip().lower() != name.lower():
-                continue
-            if segment.get("type") != "static":
-                raise FatalError(
-                    SERVICE,
-                    "GET",
-                    f"/lists/{list_id}/segments",
-                    None,
-                    f"{name!r} is the name of a {segment.get('type')} segment, not a tag: "
-                    "rename one of them",
-                )
-            return _tag(segment, created=False)
+            if str(segment.get("name", "")).strip().lower() == name.lower():
+                return _static(segment, name, list_id)
         return None
 
     def create() -> Tag:
@@ -58,7 +68,14 @@ def ensure_tag(transport: Transport, list_id: str, name: str) -> Tag:
         answer = transport.attempt(lambda: lists.create_segment(list_id, body))
         return _tag(answer, created=True)
 
-    return transport.find_or_create(find, create)
+    return transport.find_or_create(find, create, known_missing=known is not None)
+
+
+def tag_name(name: object) -> str:
+    """The name trimmed; a tag needs one."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("a tag needs a non-empty name")
+    return name.strip()
 
 
 def _segments(transport: Transport, list_id: str) -> Iterator[dict[str, Any]]:
@@ -77,6 +94,20 @@ def _segments(transport: Transport, list_id: str) -> Iterator[dict[str, Any]]:
         offset += len(segments)
         if not segments or offset >= int(page.get("total_items") or 0):
             return
+
+
+def _static(segment: dict[str, Any], name: str, list_id: str) -> Tag:
+    """The segment as a tag; a saved or fuzzy segment of that name is for the admin to rename."""
+    if segment.get("type") != "static":
+        raise FatalError(
+            SERVICE,
+            "GET",
+            f"/lists/{list_id}/segments",
+            None,
+            f"{name!r} is the name of a {segment.get('type')} segment, not a tag: "
+            "rename one of them",
+        )
+    return _tag(segment, created=False)
 
 
 def _tag(segment: Any, created: bool) -> Tag:

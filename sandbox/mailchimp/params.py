@@ -37,6 +37,17 @@ def field_lists(request: Request) -> tuple[list[str] | None, list[str] | None]:
     return _paths(request, "fields"), _paths(request, "exclude_fields")
 
 
+def shown(request: Request, path: str) -> bool:
+    """Whether the answer keeps `path` (dotted) after `fields` and `exclude_fields`: what the
+    caller cuts away need not be worked out."""
+    fields, exclude = field_lists(request)
+
+    def covers(paths: list[str]) -> bool:
+        return any(path == p or path.startswith(p + ".") for p in paths)
+
+    return (fields is None or covers(fields)) and not (exclude and covers(exclude))
+
+
 def time_param(request: Request, name: str) -> int | None:
     value = request.args.get(name)
     if value is None or value == "":

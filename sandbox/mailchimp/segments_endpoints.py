@@ -11,7 +11,7 @@ from sandbox.mailchimp.audience import Audience
 from sandbox.mailchimp.endpoints import Endpoints
 from sandbox.mailchimp.member_input import looks_like_email
 from sandbox.mailchimp.model import CLEANED, TRANSACTIONAL, UNSUBSCRIBED, Segment, subscriber_hash
-from sandbox.mailchimp.params import choice, flag, paging, refuse_unemulated
+from sandbox.mailchimp.params import choice, flag, paging, refuse_unemulated, shown
 from sandbox.mailchimp.problems import BLANK, FieldError, invalid, invalid_field, json_type
 from sandbox.mailchimp.render import collection_links, link, segment_json
 from sandbox.service import Json
@@ -39,11 +39,12 @@ class SegmentsEndpoints(Endpoints):
         ]
         base = self.base(request)
         href = f"{base}/lists/{audience.id}/segments"
+        counted = shown(request, "segments.member_count")  # a count scans the audience
         return self.answer(
             request,
             {
                 "segments": [
-                    self._segment_body(audience, s, base, statuses)
+                    self._segment_body(audience, s, base, statuses, counted)
                     for s in segments[offset : offset + count]
                 ],
                 "list_id": audience.id,
@@ -147,10 +148,16 @@ class SegmentsEndpoints(Endpoints):
     # --- helpers --------------------------------------------------------------------------------
 
     def _segment_body(
-        self, audience: Audience, segment: Segment, base: str, statuses: frozenset[str]
+        self,
+        audience: Audience,
+        segment: Segment,
+        base: str,
+        statuses: frozenset[str],
+        counted: bool = True,
     ) -> Json:
         wanted = self.account.segment_filter(audience.id, segment, statuses)
-        return segment_json(segment, audience.id, len(audience.refs(wanted)), base)
+        size = len(audience.refs(wanted)) if counted else 0  # 0 is cut from the answer
+        return segment_json(segment, audience.id, size, base)
 
     def _retag(
         self, audience: Audience, segment: Segment, emails: list[str], on: bool, now: int, base: str
