@@ -80,12 +80,23 @@ class PullCounts:
 
 
 def pull(
-    zendesk: ZendeskSource, store: StateStore, run_id: int, now: int, *, full: bool = False
+    zendesk: ZendeskSource,
+    store: StateStore,
+    run_id: int,
+    now: int,
+    *,
+    full: bool = False,
+    user_updated_at_read: bool = True,
 ) -> PullCounts:
-    """Pull users, tickets and ratings changed since the stored cursors (or all, with `full`)."""
+    """Pull users, tickets and ratings changed since the stored cursors (or all, with `full`).
+
+    `user_updated_at_read`: whether a user whose only change is `updated_at` needs evaluating
+    (see `jobs.state.pages.save_page`).
+    """
     counts = PullCounts()
-    _export(zendesk.users_since, USERS_CURSOR, user_row, store, run_id, now, full, counts)
-    _export(zendesk.tickets_since, TICKETS_CURSOR, ticket_row, store, run_id, now, full, counts)
+    users, tickets = zendesk.users_since, zendesk.tickets_since
+    _export(users, USERS_CURSOR, user_row, store, run_id, now, full, counts, user_updated_at_read)
+    _export(tickets, TICKETS_CURSOR, ticket_row, store, run_id, now, full, counts)
     _ratings(zendesk, store, run_id, now, full, counts)
     return counts
 
@@ -99,11 +110,12 @@ def _export(
     now: int,
     full: bool,
     counts: PullCounts,
+    user_updated_at_read: bool = True,
 ) -> None:
     def on_page(page: ExportPage) -> None:
         rows = _rows(page.records, to_row, store, run_id, counts)
         cursor = (cursor_name, page.after_cursor) if page.after_cursor else None
-        save_page(store, rows, cursor, now)
+        save_page(store, rows, cursor, now, user_updated_at_read=user_updated_at_read)
         counts.pages += 1
         _count(rows, counts)
 
