@@ -12,7 +12,9 @@ dirty, in its own transaction, so the rest are left alone however far the clock 
 that went back makes every stored moment meaningless, hence everyone.
 
 For each page of profiles, in one transaction: the memberships that changed, what each
-Mailchimp audience should hold for the customer (`mailchimp_wanted`), survey invitations for
+Mailchimp audience should hold for the customer (`mailchimp_wanted`), the addresses of customers
+deleted in Zendesk to archive or erase in every managed audience (`mailchimp_erasures`, when
+`[mailchimp] deleted_users` asks for it), survey invitations for
 those who joined a surveyed list, the Zendesk write-backs (through the outbox, replacing any
 earlier open write for the same user or ticket), the users' next re-check moments, and their
 dirty marks cleared. A crash loses at most the page in flight, whose users stay dirty. A dry run
@@ -57,6 +59,7 @@ class Targets:
     group_ids: Mapping[str, int] = field(default_factory=dict)  # Zendesk group name -> id
     unsubscribed_field: str | None = None  # a checkbox user field's key
     status_if_new: str = "pending"
+    deleted_users: str = "leave"  # leave | archive | erase: see `[mailchimp] deleted_users`
 
     def audience_of(self, lst: CompiledList) -> str | None:
         spec = lst.spec.mailchimp
@@ -93,7 +96,12 @@ def list_hashes(mappings: Mappings) -> dict[str, str]:
 
 def rules_hash(mappings: Mappings, targets: Targets) -> str:
     rules = [rule.model_dump(mode="json") for rule in mappings.config.rules]
-    return definition_hash({"rules": rules, "unsubscribed_field": targets.unsubscribed_field})
+    definition: dict[str, Any] = {"rules": rules, "unsubscribed_field": targets.unsubscribed_field}
+    # Left out by default, so that stores from before the setting keep their hash; once set,
+    # changing it re-evaluates everyone: users deleted earlier are archived or erased too.
+    if targets.deleted_users != "leave":
+        definition["deleted_users"] = targets.deleted_users
+    return definition_hash(definition)
 
 
 def decide_scope(
@@ -210,6 +218,9 @@ def _evaluate_page(
     wanted_gone: list[tuple[str, str]] = []
     rules_users: list[tuple[Stored, Desired]] = []
     rechecks: list[dict[str, Any]] = []
+    deleted: list[tuple[int, str]] = []  # (user id, address) to archive or erase
+    not_deleted: list[int] = []  # users whose pending archive or erasure no longer stands
+    addresses = _addresses_by_user(wanted_before)
     for user, evaluation in zip(page, evaluations, strict=True):
         counts.evaluated += 1
         full_user = user.user_id in dirty or scope.rules_for_everyone
@@ -235,6 +246,12 @@ def _evaluate_page(
             )
             counts.joined[membership] += 1
         email = (user.email or "").strip().lower()
+        if _deletion_requested(user, targets):
+            # Zendesk may scrub a deleted user's address: the audiences' rows still name it.
+            known = addresses.get(user.user_id, set()) | ({email} if email else set())
+            deleted += [(user.user_id, address) for address in sorted(known)]
+        else:
+            not_deleted.append(user.user_id)
         if email:
             invitations += _invitations(mappings, user, email, old, new, now)
             rows = _wanted_rows(mappings, targets, user.user_id, email, new, evaluation)
@@ -255,6 +272,7 @@ def _evaluate_page(
             rules_users.append((user, desired))
     _store_memberships(connection, removed, added)
     _store_wanted(connection, wanted_rows, wanted_gone)
+    _store_deletions(connection, targets, deleted, not_deleted, now)
     _store_invitations(connection, invitations)
     _store_writebacks(connection, rules_users, targets, run_id, now, counts)
     _store_rechecks(connection, rechecks)
@@ -279,6 +297,22 @@ def _store_rechecks(connection: Connection, rows: list[dict[str, Any]]) -> None:
             .values(recheck_at=bindparam("b_recheck_at")),
             rows,
         )
+
+
+def _deletion_requested(user: Stored, targets: Targets) -> bool:
+    """A customer deleted in Zendesk, whom the config asks to archive or erase in Mailchimp."""
+    return (
+        user.status == "deleted" and targets.deleted_users != "leave" and _is_customer(user.profile)
+    )
+
+
+def _addresses_by_user(wanted: Mapping[str, Mapping[str, tuple[Any, ...]]]) -> dict[int, set[str]]:
+    """user id -> the addresses the audiences were to hold for them (see `_wanted`)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for email, by_audience in wanted.items():
+        for comparable in by_audience.values():
+            found[comparable[0]].add(email)
+    return found
 
 
 def _is_customer(profile: Mapping[str, Any]) -> bool:
@@ -420,6 +454,51 @@ def _store_wanted(
         )
     if rows:
         statement = dialect_insert(connection, t.mailchimp_wanted)
+        keys = ("audience", "email")
+        changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+
+
+def _store_deletions(
+    connection: Connection,
+    targets: Targets,
+    deleted: list[tuple[int, str]],
+    not_deleted: list[int],
+    now: int,
+) -> None:
+    """Plan archiving or erasing each deleted customer's address in every managed audience; an
+    address already planned with the same action keeps its row (and so its `done_at`). The
+    pending ones of users who are not (or no longer) to be removed are dropped."""
+    e = t.mailchimp_erasures.c
+    for ids in bounded(not_deleted):
+        connection.execute(
+            delete(t.mailchimp_erasures).where(e.user_id.in_(ids), e.done_at.is_(None))
+        )
+    action = "archive" if targets.deleted_users == "archive" else "erase"
+    audiences = sorted(set(targets.audiences.values()))
+    emails = sorted({email for _, email in deleted})
+    if not emails or not audiences:
+        return
+    planned: set[tuple[str, str]] = set()
+    for addresses in bounded(emails):
+        query = select(e.audience, e.email).where(e.email.in_(addresses), e.action == action)
+        planned |= {(audience, email) for audience, email in connection.execute(query)}
+    by_key = {
+        (audience, email): {
+            "audience": audience,
+            "email": email,
+            "user_id": user_id,
+            "action": action,
+            "planned_at": now,
+            "done_at": None,
+        }
+        for user_id, email in deleted
+        for audience in audiences
+        if (audience, email) not in planned
+    }
+    rows = list(by_key.values())  # one row per key: PostgreSQL refuses a key twice in a batch
+    if rows:
+        statement = dialect_insert(connection, t.mailchimp_erasures)
         keys = ("audience", "email")
         changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
         connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)

@@ -8,7 +8,9 @@ ledger as it comes, so a crash repeats at most the batch in flight — and every
 here is idempotent (an upsert never changes a status; a tag added twice is one tag). A member
 Mailchimp refuses for good gets the error in the ledger and is not tried again until the wanted
 values change; a member whose call failed for a passing reason stays as it was, and the next run
-plans it again.
+plans it again. A customer deleted in Zendesk is archived or erased, a call each; the ledger row
+and the pending deletion are settled together, so a second sync makes no request, and a failed
+call is an error of that member, retried by the next run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
+from connector.errors import ConnectorError
 from connector.mailchimp import (
     BATCH_SIZE,
     MemberOutcome,
@@ -55,6 +58,8 @@ class MailchimpWriter(Protocol):
 
     def archive(self, list_id: str, email: str) -> RemovalOutcome: ...
 
+    def erase(self, list_id: str, email: str) -> RemovalOutcome: ...
+
 
 @dataclass
 class AudienceApply:
@@ -88,6 +93,9 @@ class AudienceApply:
         return self.result
 
     def _take(self, diff: MemberDiff) -> None:
+        if diff.deletion is not None:
+            self._remove_deleted(diff.email, diff.deletion)
+            return
         if diff.upsert:
             key = (diff.status_if_new, diff.upsert)
             batch = self._upserts[key]
@@ -233,6 +241,31 @@ class AudienceApply:
                 t.mailchimp_members.update()
                 .where(m.audience == self.audience_id, m.email == email)
                 .values(status="archived", tags="[]", pushed="[]", updated_at=self.now)
+            )
+
+    def _remove_deleted(self, email: str, deletion: str) -> None:
+        """Archive or erase a customer deleted in Zendesk, and settle it in the store."""
+        remove = self.mailchimp.erase if deletion == "erase" else self.mailchimp.archive
+        try:
+            outcome = remove(self.audience_id, email)
+        except ConnectorError as error:
+            self.result.failed += 1
+            verb = "erasing" if deletion == "erase" else "archiving"
+            self.on_error(f"{self.audience_id}/{email}", f"{verb} failed: {error}", False)
+            return
+        self.result.done += 1
+        status = None if outcome.action == "not_on_list" else outcome.action
+        m, e = t.mailchimp_members.c, t.mailchimp_erasures.c
+        with self.store.engine.begin() as connection:
+            connection.execute(
+                t.mailchimp_members.update()
+                .where(m.audience == self.audience_id, m.email == email)
+                .values(status=status, tags="[]", pushed="[]", error=None, updated_at=self.now)
+            )
+            connection.execute(
+                t.mailchimp_erasures.update()
+                .where(e.audience == self.audience_id, e.email == email, e.done_at.is_(None))
+                .values(done_at=self.now)
             )
 
 

@@ -1,10 +1,14 @@
 """Step 4 for Mailchimp: what the lists want an audience to hold, against what it holds.
 
 Both sides are in the store: `mailchimp_wanted` (from the evaluation) and the ledger
-`mailchimp_members` (read back from Mailchimp, and kept up to date by every push). They are
+`mailchimp_members` (read back from Mailchimp, and kept up to date by every push), with the
+pending archives and erasures of customers deleted in Zendesk (`mailchimp_erasures`). They are
 walked together in address order, so the plan streams and its memory does not grow with the
 audience. For each address:
 
+- a customer deleted in Zendesk, in the audience: archived or erased, and nothing else (a
+  deletion request is never held back by the blast-radius guard); one no longer in the audience
+  needs no call (`settle_absent`);
 - wanted, and not in the audience: added (with `status_if_new`), then tagged;
 - wanted, in the audience: merge fields updated where they differ, missing tags added;
 - unsubscribed or cleaned: never added, updated or tagged (consent kept) — tags may still go;
@@ -23,13 +27,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from jobs.state import tables as t
 from mappings.lists import CompiledList
 
 WITHOUT_CONSENT = frozenset({"unsubscribed", "cleaned"})
-ABSENT = frozenset({None, "archived"})
+ABSENT = frozenset({None, "archived", "erased"})
+NOT_TO_ERASE = frozenset({None, "erased"})  # an archived member still holds personal data
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class MemberDiff(NamedTuple):
     known_tags: tuple[str, ...]  # the member's tags as the ledger has them
     known_merge: Mapping[str, str]
     known_pushed: tuple[str, ...]  # the tags deskbridge put on
+    deletion: str | None = None  # "archive" | "erase": the customer was deleted in Zendesk
 
 
 @dataclass
@@ -81,7 +87,9 @@ class AudienceDiffCounts:
     updates: int = 0
     tag_adds: dict[str, int] = field(default_factory=dict)
     tag_removals: dict[str, int] = field(default_factory=dict)
-    archives: int = 0
+    archives: int = 0  # on leaving a list, or deleted in Zendesk
+    erasures: int = 0  # deleted in Zendesk
+    deleted_archives: int = 0  # of the archives, those deleted in Zendesk
     consent_kept: int = 0
     rejected: int = 0
     removals_by_list: dict[str, int] = field(default_factory=dict)
@@ -101,19 +109,47 @@ def diffs(connection: Connection, audience_id: str, owners: TagOwners) -> Iterat
         .where(m.audience == audience_id)
         .order_by(m.email)
     )
-    for email, want, have in _merge_join(iter(wanted), iter(ledger)):
-        diff = member_diff(email, want, have, owners)
+    e = t.mailchimp_erasures.c
+    pending = connection.execute(
+        select(e.email, e.action)
+        .where(e.audience == audience_id, e.done_at.is_(None))
+        .order_by(e.email)
+    )
+    joined = _merge_join(iter(wanted), iter(ledger))
+    for email, want, have, deletion in _with_deletions(joined, iter(pending)):
+        diff = member_diff(email, want, have, owners, deletion)
         if diff is not None:
             yield diff
 
 
-def member_diff(email: str, want: Any, have: Any, owners: TagOwners) -> MemberDiff | None:
-    """What one address needs; None when nothing."""
+def member_diff(
+    email: str, want: Any, have: Any, owners: TagOwners, deletion: str | None = None
+) -> MemberDiff | None:
+    """What one address needs; None when nothing. `deletion` is the pending "archive" or
+    "erase" of a customer deleted in Zendesk, if any."""
+    if deletion is None and _settled(want, have):
+        return None
     status = have.status if have is not None else None
     have_tags = tuple(json.loads(have.tags)) if have is not None else ()
     have_merge: dict[str, str] = json.loads(have.merge) if have is not None else {}
     held = {tag.casefold() for tag in have_tags}
     pushed = tuple(json.loads(have.pushed)) if have is not None else ()
+    if deletion is not None and status not in _absent_for(deletion):
+        return MemberDiff(
+            email,
+            upsert=None,
+            merge={},
+            status_if_new="pending",
+            add_tags=(),
+            remove_tags=(),
+            archive_for=None,
+            consent_kept=False,
+            rejected=False,
+            known_tags=have_tags,
+            known_merge=have_merge,
+            known_pushed=pushed,
+            deletion=deletion,
+        )
     ours = {tag.casefold() for tag in pushed}
     wanted_tags: list[str] = json.loads(want.tags) if want is not None else []
     wanted_keys = {tag.casefold() for tag in wanted_tags}
@@ -174,6 +210,12 @@ def count(
     """The plan's figures for one audience, and what the blast-radius guard needs."""
     counts = AudienceDiffCounts()
     for diff in diffs(connection, audience_id, owners):
+        if diff.deletion is not None:
+            erase = diff.deletion == "erase"
+            counts.erasures += erase
+            counts.archives += not erase
+            counts.deleted_archives += not erase
+            continue
         counts.adds += diff.upsert == "add"
         counts.updates += diff.upsert == "update"
         counts.consent_kept += diff.consent_kept
@@ -223,6 +265,59 @@ def guarded_lists(counts: AudienceDiffCounts, max_share: float) -> dict[str, str
     return held
 
 
+def settle_absent(connection: Connection, audience_id: str, now: int) -> int:
+    """Mark done the pending archives and erasures of addresses the audience does not hold (as
+    the ledger has it): they need no call. How many."""
+    e, m = t.mailchimp_erasures.c, t.mailchimp_members.c
+    settled = 0
+    for action in ("archive", "erase"):
+        absent = _absent_for(action)
+        present = (
+            select(m.email)
+            .where(
+                m.audience == e.audience,
+                m.email == e.email,
+                m.status.is_not(None),
+                m.status.not_in(sorted(s for s in absent if s is not None)),
+            )
+            .exists()
+        )
+        done = connection.execute(
+            update(t.mailchimp_erasures)
+            .where(
+                e.audience == audience_id,
+                e.action == action,
+                e.done_at.is_(None),
+                ~present,
+            )
+            .values(done_at=now)
+        )
+        settled += done.rowcount
+    return settled
+
+
+def _absent_for(deletion: str) -> frozenset[str | None]:
+    """The ledger statuses that need no call for this deletion."""
+    return NOT_TO_ERASE if deletion == "erase" else ABSENT
+
+
+def _settled(want: Any, have: Any) -> bool:
+    """Nothing to do, seen without parsing: most addresses of a synced audience. A member
+    deskbridge never tagged and no list wants; or one who holds exactly the wanted tags and
+    merge values (both sides are normalised JSON), with consent and no standing error."""
+    if have is None:
+        return False
+    if want is None:
+        return bool(have.pushed == "[]")
+    return bool(
+        have.error is None
+        and have.status not in ABSENT
+        and have.status not in WITHOUT_CONSENT
+        and want.tags == have.tags
+        and want.merge == have.merge
+    )
+
+
 def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
     return all(have.get(key, "") == value for key, value in want.items())
 
@@ -241,3 +336,19 @@ def _merge_join(wanted: Iterator[Any], ledger: Iterator[Any]) -> Iterator[tuple[
         else:
             yield want.email, want, have
             want, have = next(wanted, None), next(ledger, None)
+
+
+def _with_deletions(
+    joined: Iterator[tuple[str, Any, Any]], pending: Iterator[Any]
+) -> Iterator[tuple[str, Any, Any, str | None]]:
+    """The joined addresses, each with its pending deletion's action (or None). A pending
+    address on neither side is left out: it is not in the audience (see `settle_absent`)."""
+    deletion = next(pending, None)
+    for email, want, have in joined:
+        while deletion is not None and deletion.email < email:
+            deletion = next(pending, None)
+        action = None
+        if deletion is not None and deletion.email == email:
+            action = deletion.action
+            deletion = next(pending, None)
+        yield email, want, have, action

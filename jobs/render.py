@@ -22,7 +22,9 @@ from jobs.state.store import RunError, RunRecord
 
 FORMAT = "deskbridge.sync/1"
 ERRORS_SHOWN = 10  # per run in `print_runs`
-MAILCHIMP_COLUMNS = "adds updates tag+ tag- archives consent_kept withheld unsubscribed rejected"
+MAILCHIMP_COLUMNS = (
+    "adds updates tag+ tag- archives erasures consent_kept withheld unsubscribed rejected"
+)
 STATUS_STYLE = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
 
 
@@ -106,6 +108,7 @@ def _audience(audience: MailchimpPlan) -> dict[str, Any]:
         "tag_adds": _sorted(audience.tag_adds),
         "tag_removals": _sorted(audience.tag_removals),
         "archives": audience.archives,
+        "erasures": audience.erasures,
         "consent_kept": audience.consent_kept,
         "withheld_removals": audience.withheld_removals,
         "unsubscribes_seen": audience.unsubscribes_seen,
@@ -225,6 +228,7 @@ def _print_mailchimp(plan: Plan, console: Console) -> None:
             sum(a.tag_adds.values()),
             sum(a.tag_removals.values()),
             a.archives,
+            a.erasures,
             a.consent_kept,
             a.withheld_removals,
             a.unsubscribes_seen,

@@ -34,7 +34,8 @@ class MailchimpPlan:
     updates: int = 0  # existing members whose merge fields change
     tag_adds: dict[str, int] = field(default_factory=dict)  # tag -> people
     tag_removals: dict[str, int] = field(default_factory=dict)  # tag -> people
-    archives: int = 0
+    archives: int = 0  # members who left a list that archives, or were deleted in Zendesk
+    erasures: int = 0  # members deleted in Zendesk whose personal data is erased for good
     consent_kept: int = 0  # wanted, but unsubscribed or cleaned: not added, tagged or updated
     withheld_removals: int = 0  # removals the blast-radius guard holds back
     unsubscribes_seen: int = 0  # unsubscribed or cleaned in Mailchimp since the last run
@@ -69,7 +70,9 @@ class ZendeskPlan:
 
 @dataclass
 class Warning:
-    kind: str  # blast_radius | consent | set_aside | conflict | budget | destination
+    kind: (
+        str  # blast_radius | consent | deleted_users | set_aside | conflict | budget | destination
+    )
     message: str
     list: str | None = None
 
@@ -99,6 +102,7 @@ class Plan:
             + sum(m.tag_adds.values())
             + sum(m.tag_removals.values())
             + m.archives
+            + m.erasures
             for m in self.mailchimp
         )
         surveys = sum(s.invitations for s in self.surveys)

@@ -10,6 +10,7 @@ service and no file.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from jobs.state import tables as t
 from jobs.state.outbox import OutboxItem, Write, mark_done, mark_failed, open_writes
 from jobs.writeback import written_ticket, written_user_part
 from jobs.zendesk_records import content_hash
+from mappings.config import Config
 from mappings.engine import Mappings
 from mappings.lists import CompiledList
 
@@ -167,12 +169,25 @@ def _targets(run: Run, group_ids: dict[str, int]) -> Targets:
         group_ids=group_ids,
         unsubscribed_field=field.removeprefix("user_fields.") if field else None,
         status_if_new=config.mailchimp.status_if_new if config.mailchimp else "pending",
+        deleted_users=config.mailchimp.deleted_users if config.mailchimp else "leave",
     )
+
+
+def reads_user_updated_at(config: Config) -> bool:
+    """Whether any rule, list, group, merge field or column names `user.updated_at`."""
+    return "user.updated_at" in json.dumps(config.model_dump(mode="json"))
 
 
 def _pull(run: Run) -> None:
     with _timed(run, "pull zendesk"), run.progress.stage("pull from Zendesk"):
-        counts = pull(run.services.zendesk, run.store, run.run_id, run.now, full=run.options.full)
+        counts = pull(
+            run.services.zendesk,
+            run.store,
+            run.run_id,
+            run.now,
+            full=run.options.full,
+            user_updated_at_read=reads_user_updated_at(run.config),
+        )
     run.report.plan.pulled = counts.as_counts()
     if counts.set_aside:
         run.report.plan.warnings.append(
@@ -273,10 +288,12 @@ def _plan(run: Run, connection: Connection, scope: Scope, counts: EvaluationCoun
 def _audience_plan(run: Run, connection: Connection, audience_id: str) -> MailchimpPlan:
     lists = _lists_of(run.mappings, run.targets, audience_id)
     owners = mailchimp_plan.TagOwners.of(lists)
+    mailchimp_plan.settle_absent(connection, audience_id, run.now)
     counts = mailchimp_plan.count(connection, audience_id, owners, lists)
     configured = next(
         (lst.spec.mailchimp.audience for lst in lists if lst.spec.mailchimp), audience_id
     )
+    _warn_deletions(run, counts, configured)
     held = mailchimp_plan.guarded_lists(counts, run.config.limits.max_removal_share)
     withheld = 0
     for name, why in held.items():
@@ -311,11 +328,30 @@ def _audience_plan(run: Run, connection: Connection, audience_id: str) -> Mailch
         tag_adds=counts.tag_adds,
         tag_removals=counts.tag_removals,
         archives=counts.archives,
+        erasures=counts.erasures,
         consent_kept=counts.consent_kept,
         withheld_removals=withheld,
         unsubscribes_seen=events,
         rejected=counts.rejected,
     )
+
+
+def _warn_deletions(run: Run, counts: mailchimp_plan.AudienceDiffCounts, configured: str) -> None:
+    """Customers deleted in Zendesk are archived or erased whatever the blast-radius guard
+    says (they asked for it), so the admin is told how many, before and as it happens."""
+    for n, done in (
+        (counts.erasures, "erased (permanently) from"),
+        (counts.deleted_archives, "archived in"),
+    ):
+        if not n:
+            continue
+        people = "customer" if n == 1 else "customers"
+        message = (
+            f"{n} {people} deleted in Zendesk will be {done} Mailchimp audience {configured!r}"
+        )
+        if run.options.only is not None:
+            message += " by the next sync without --only (not by this one)"
+        run.report.plan.warnings.append(Warning("deleted_users", message))
 
 
 def _list_counts(
@@ -435,7 +471,8 @@ def _apply(run: Run) -> None:
 def _only(
     diffs: Iterator[mailchimp_plan.MemberDiff], owners: mailchimp_plan.TagOwners, only: str
 ) -> Iterator[mailchimp_plan.MemberDiff]:
-    """The diffs as far as one list's tags go (an upsert only for its members)."""
+    """The diffs as far as one list's tags go (an upsert only for its members); archiving or
+    erasing customers deleted in Zendesk belongs to no list, so it waits for a whole run."""
 
     def mine(tag: str) -> bool:
         owner = owners.owner(tag)
@@ -448,6 +485,7 @@ def _only(
             add_tags=adds,
             remove_tags=tuple(r for r in diff.remove_tags if r[1] == only),
             archive_for=diff.archive_for if diff.archive_for == only else None,
+            deletion=None,
         )
 
 

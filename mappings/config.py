@@ -148,6 +148,7 @@ class MailchimpConnection(ConfigModel):
     base_url: Annotated[str, AfterValidator(_base_url)] | None = None
     status_if_new: Status = "pending"
     unsubscribed_field: str | None = None
+    deleted_users: Literal["leave", "archive", "erase"] = "leave"
 
 
 class Fatigue(ConfigModel):

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from jobs.state import StateStore
 from jobs.state import tables as t
-from jobs.state.migrate import _config, current
+from jobs.state.migrate import _config, current, head
 
 NOW = 1_795_000_000
 
@@ -34,7 +34,7 @@ def test_profiles_stored_before_the_recheck_moment_existed_are_due_at_once(
     engine.dispose()
     opened = StateStore.open(f"sqlite:///{path}")
     try:
-        assert current(opened.engine) == "0003"
+        assert current(opened.engine) == head()
         with opened.engine.connect() as connection:
             found = connection.execute(select(t.profiles.c.user_id, t.profiles.c.recheck_at))
             assert sorted(found) == [(1, 0), (2, 0)]

@@ -152,6 +152,7 @@ def test_plan_document_of_a_small_run_is_exactly_the_documented_shape() -> None:
                 "tag_adds": {"Phone owners: iPhone 15": 3, "VIPs": 2},
                 "tag_removals": {"VIPs": 1},
                 "archives": 0,
+                "erasures": 0,
                 "consent_kept": 4,
                 "withheld_removals": 9,
                 "unsubscribes_seen": 0,

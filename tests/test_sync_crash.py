@@ -7,12 +7,12 @@ after the pull's last request (inside the evaluation) — and syncs again to com
 state must equal the expected one; no survey invitation may be sent twice and no unsubscribed or
 cleaned Mailchimp member may be made subscribed.
 
-The kill points are request numbers of the undisturbed run (68 requests with these settings):
+The kill points are request numbers of the undisturbed run (59 requests with these settings):
 
-    0-7    pull: user fields, groups, audiences, users and tickets exports, ratings, members
-    8-11   Zendesk write-back: users update_many, its job, tickets update_many, its job
-    12-56  Mailchimp: merge fields, two batch upserts, tags as static segments
-    57-67  SurveyMonkey: per survey the collector, message, recipients, send
+    1-8    pull: user fields, groups, audiences, users and tickets exports, ratings, members
+    9-12   Zendesk write-back: users update_many, its job, tickets update_many, its job
+    13-45  Mailchimp: merge fields, the add and the update batch, tags as static segments
+    46-59  SurveyMonkey: per survey the survey, its collector and message (made), recipients, send
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KILL_AT = {
     "pull": (1, 4, 6, 7),
     "zendesk": (9, 10, 11, 12),
-    "mailchimp": (14, 18, 19, 27, 50, 57),
-    "surveymonkey": (61, 62, 66, 67, 68),
+    "mailchimp": (14, 18, 19, 27, 41, 44),
+    "surveymonkey": (48, 50, 51, 52, 58),
 }
 # Kill this long after the pull's last answer: the sync is evaluating and planning.
 EVALUATION_DELAYS = (0.005, 0.03, 0.06)

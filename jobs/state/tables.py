@@ -134,6 +134,19 @@ mailchimp_wanted = Table(
     Column("status_if_new", String(16), nullable=False),
 )
 
+# Customers deleted in Zendesk, to archive or erase ([mailchimp] deleted_users) in each managed
+# audience: planned by the evaluation, done (`done_at`) once Mailchimp no longer holds them.
+mailchimp_erasures = Table(
+    "mailchimp_erasures",
+    metadata,
+    Column("audience", String(64), primary_key=True),
+    Column("email", String(EMAIL), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # archive | erase
+    Column("planned_at", BigInteger, nullable=False),
+    Column("done_at", BigInteger, nullable=True),
+)
+
 # Consent changes read back from Mailchimp (unsubscribed, cleaned), per run.
 consent_events = Table(
     "consent_events",
