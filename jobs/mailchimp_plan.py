@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from jobs.state import tables as t
 from mappings.lists import CompiledList
@@ -240,13 +240,19 @@ def _tagged_by_list(
 ) -> dict[str, int]:
     found = {lst.name: 0 for lst in lists}
     m = t.mailchimp_members.c
-    query = select(m.tags, m.status).where(m.audience == audience_id)
-    for tags, status in connection.execute(query):
-        if status in ABSENT:
-            continue
+    query = (
+        select(m.tags, func.count())
+        .where(
+            m.audience == audience_id,
+            m.status.not_in(sorted(s for s in ABSENT if s is not None)),
+            m.status.is_not(None),
+        )
+        .group_by(m.tags)
+    )
+    for tags, members in connection.execute(query):  # one row per distinct set of tags
         names = {owner.name for tag in json.loads(tags) if (owner := owners.owner(tag))}
         for name in names:
-            found[name] = found.get(name, 0) + 1
+            found[name] = found.get(name, 0) + members
     return found
 
 
@@ -314,7 +320,7 @@ def _settled(want: Any, have: Any) -> bool:
         and have.status not in ABSENT
         and have.status not in WITHOUT_CONSENT
         and want.tags == have.tags
-        and want.merge == have.merge
+        and want.merge in (have.merge, "{}")  # "{}" asks for no merge value at all
     )
 
 
