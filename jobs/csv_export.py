@@ -19,7 +19,7 @@ from connector.csvfile import write_csv
 from jobs.profiles import profile_pages
 from jobs.runreport import CsvPlan
 from jobs.state import tables as t
-from jobs.state.pages import upsert
+from jobs.state.sql import upsert
 from mappings.lists import CompiledList
 
 

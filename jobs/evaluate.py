@@ -36,7 +36,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from jobs.profiles import Stored, profile_pages
 from jobs.state import tables as t
 from jobs.state.outbox import OPEN, PLANNED, SUPERSEDED
-from jobs.state.sql import bounded, dialect_insert, normalised_json
+from jobs.state.sql import bounded, dialect_insert, normalised_json, upsert
 from jobs.state.store import write_cursor
 from jobs.writeback import ticket_writes, user_write
 from jobs.zendesk_records import UNSOLVED
@@ -452,11 +452,7 @@ def _store_wanted(
         connection.execute(
             delete(t.mailchimp_wanted).where(w.audience == audience, w.email == email)
         )
-    if rows:
-        statement = dialect_insert(connection, t.mailchimp_wanted)
-        keys = ("audience", "email")
-        changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+    upsert(connection, t.mailchimp_wanted, rows, ("audience", "email"))
 
 
 def _store_deletions(
@@ -496,12 +492,8 @@ def _store_deletions(
         for audience in audiences
         if (audience, email) not in planned
     }
-    rows = list(by_key.values())  # one row per key: PostgreSQL refuses a key twice in a batch
-    if rows:
-        statement = dialect_insert(connection, t.mailchimp_erasures)
-        keys = ("audience", "email")
-        changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
+    # one row per key: PostgreSQL refuses a key twice in a batch
+    upsert(connection, t.mailchimp_erasures, list(by_key.values()), ("audience", "email"))
 
 
 def _store_invitations(connection: Connection, rows: list[dict[str, Any]]) -> None:

@@ -36,8 +36,7 @@ from jobs.mailchimp_plan import MemberDiff
 from jobs.runreport import DestinationResult
 from jobs.state import StateStore
 from jobs.state import tables as t
-from jobs.state.pages import upsert
-from jobs.state.sql import normalised_json
+from jobs.state.sql import normalised_json, upsert
 
 TAG_BATCH = 500
 PASSING = frozenset({"RETRIES_EXHAUSTED", "MISSING_FROM_ANSWER"})

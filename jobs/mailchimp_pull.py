@@ -28,8 +28,8 @@ from sqlalchemy import Connection, insert, select
 from connector.mailchimp import CLOCK_MARGIN, Member, MemberWalk
 from jobs.state import StateStore
 from jobs.state import tables as t
-from jobs.state.pages import mark_dirty, upsert
-from jobs.state.sql import bounded, normalised_json
+from jobs.state.pages import mark_dirty
+from jobs.state.sql import bounded, normalised_json, upsert
 
 WITHOUT_CONSENT = ("unsubscribed", "cleaned")
 SPLIT_FROM = 5000  # members written: the split's four reads cost less than reading them back

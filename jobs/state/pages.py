@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from jobs.state import tables as t
-from jobs.state.sql import bounded, dialect_insert
+from jobs.state.sql import bounded, dialect_insert, upsert
 from jobs.state.store import StateStore, write_cursor
 from jobs.zendesk_records import RatingRow, TicketRow, UserRow
 
@@ -116,14 +116,3 @@ def mark_dirty(connection: Connection, user_ids: Iterable[int]) -> None:
 
 def _owner(row: UserRow | TicketRow | RatingRow) -> int:
     return row.user_id if isinstance(row, UserRow) else row.requester_id
-
-
-def upsert(
-    connection: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]
-) -> None:
-    """Insert rows, replacing those whose `keys` exist (SQLite and PostgreSQL alike)."""
-    if not rows:
-        return
-    statement = dialect_insert(connection, table)
-    changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)

@@ -28,3 +28,14 @@ def dialect_insert(connection: Connection, table: Table) -> Any:
     """An INSERT with `on_conflict_do_*`, for SQLite or PostgreSQL as the connection is."""
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     return module.insert(table)
+
+
+def upsert(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> None:
+    """Insert rows, replacing those whose `keys` exist (SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
+    statement = dialect_insert(connection, table)
+    changed = {c: statement.excluded[c] for c in rows[0] if c not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed), rows)
