@@ -1,16 +1,16 @@
 """Step 5 for Mailchimp: send an audience's diffs, in batches at the API's limits.
 
 Upserts go 500 a call, adds and updates apart (an update of a member the ledger knows skips the
-create pass) and one `status_if_new` a call; tags 500 addresses a call per tag, each tag looked
-up once per run; a new
-member is tagged only once the upsert that adds them succeeded. Every outcome is written to the
-ledger as it comes, so a crash repeats at most the batch in flight — and every Mailchimp write
-here is idempotent (an upsert never changes a status; a tag added twice is one tag). A member
-Mailchimp refuses for good gets the error in the ledger and is not tried again until the wanted
-values change; a member whose call failed for a passing reason stays as it was, and the next run
-plans it again. A customer deleted in Zendesk is archived or erased, a call each; the ledger row
-and the pending deletion are settled together, so a second sync makes no request, and a failed
-call is an error of that member, retried by the next run.
+create pass) and one `status_if_new` a call; tags 500 addresses a call per tag (the connector
+looks an audience's tags up once per run); a new member is tagged only once the upsert that adds
+them succeeded. Every outcome is written to the ledger as it comes, so a crash repeats at most
+the batch in flight — and every Mailchimp write here is idempotent (an upsert never changes a
+status; a tag added twice is one tag). A member Mailchimp refuses for good gets the error in the
+ledger and is not tried again until the wanted values change; a member whose call failed for a
+passing reason stays as it was, and the next run plans it again. A customer deleted in Zendesk
+is archived or erased, a call each; the ledger row and the pending deletion are settled
+together, so a second sync makes no request, and a failed call is an error of that member,
+retried by the next run.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from connector.mailchimp import (
     MemberOutcome,
     MemberUpdate,
     RemovalOutcome,
-    Tag,
     TagResult,
 )
 from jobs.mailchimp_plan import MemberDiff
@@ -49,10 +48,8 @@ class MailchimpWriter(Protocol):
         self, list_id: str, members: Iterable[MemberUpdate], status_if_new: str
     ) -> Iterable[MemberOutcome]: ...
 
-    def ensure_tag(self, list_id: str, name: str) -> Tag: ...
-
     def tag_members(
-        self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self, list_id: str, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> TagResult: ...
 
     def archive(self, list_id: str, email: str) -> RemovalOutcome: ...
@@ -73,7 +70,6 @@ class AudienceApply:
     _upserts: dict[tuple[str, str], list[MemberDiff]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    _tags: dict[str, Tag] = field(default_factory=dict)  # name -> the audience's tag
     _adds: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _removes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -192,13 +188,8 @@ class AudienceApply:
         emails = queue.pop(tag, [])
         if not emails:
             return
-        if tag not in self._tags:
-            self._tags[tag] = self.mailchimp.ensure_tag(self.audience_id, tag)
         outcome = self.mailchimp.tag_members(
-            self.audience_id,
-            self._tags[tag],
-            add=emails if add else (),
-            remove=() if add else emails,
+            self.audience_id, tag, add=emails if add else (), remove=() if add else emails
         )
         settled = set(outcome.added if add else outcome.removed) | set(outcome.unchanged)
         for problem in outcome.failed:

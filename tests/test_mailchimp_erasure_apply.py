@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from connector.errors import ConnectorError, RetriableError
-from connector.mailchimp import MemberOutcome, MemberUpdate, RemovalOutcome, Tag, TagResult
+from connector.mailchimp import MemberOutcome, MemberUpdate, RemovalOutcome, TagResult
 from jobs import mailchimp_plan
 from jobs.mailchimp_apply import AudienceApply
 from jobs.mailchimp_plan import TagOwners
@@ -50,11 +50,8 @@ class FakeMailchimp:
     ) -> Iterable[MemberOutcome]:
         raise AssertionError("a deleted customer is not upserted")
 
-    def ensure_tag(self, list_id: str, name: str) -> Tag:
-        raise AssertionError("a deleted customer is not tagged")
-
     def tag_members(
-        self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self, list_id: str, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> TagResult:
         raise AssertionError("a deleted customer is not tagged")
 

@@ -243,15 +243,12 @@ class MailchimpConnector:
         return tag
 
     def tag_members(
-        self, list_id: str, tag: str | Tag, add: Iterable[str] = (), remove: Iterable[str] = ()
+        self, list_id: str, name: str, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> TagResult:
-        """Put the tag on `add` and take it off `remove`, 500 addresses a call each way.
-
-        `tag` is a name (looked up, created if missing: a call or two) or a `Tag` that
-        `ensure_tag` found earlier (no lookup).
-        """
-        found = tag if isinstance(tag, Tag) else self.ensure_tag(list_id, tag)
-        return tags.tag_members(self._transport, list_id, found, add, remove)
+        """Put the tag on `add` and take it off `remove`, 500 addresses a call each way (the
+        tag found as `ensure_tag` finds it)."""
+        tag = self.ensure_tag(list_id, name)
+        return tags.tag_members(self._transport, list_id, tag, add, remove)
 
     def ensure_merge_fields(self, list_id: str, wanted: Mapping[str, str]) -> MergeFieldsResult:
         """Create the missing merge fields of `wanted` (tag → type); a type mismatch raises."""
