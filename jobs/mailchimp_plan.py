@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from jobs.state import tables as t
 from mappings.lists import CompiledList
@@ -242,11 +242,7 @@ def _tagged_by_list(
     m = t.mailchimp_members.c
     query = (
         select(m.tags, func.count())
-        .where(
-            m.audience == audience_id,
-            m.status.not_in(sorted(s for s in ABSENT if s is not None)),
-            m.status.is_not(None),
-        )
+        .where(m.audience == audience_id, _held(m.status, ABSENT))
         .group_by(m.tags)
     )
     for tags, members in connection.execute(query):  # one row per distinct set of tags
@@ -280,12 +276,7 @@ def settle_absent(connection: Connection, audience_id: str, now: int) -> int:
         absent = _absent_for(action)
         present = (
             select(m.email)
-            .where(
-                m.audience == e.audience,
-                m.email == e.email,
-                m.status.is_not(None),
-                m.status.not_in(sorted(s for s in absent if s is not None)),
-            )
+            .where(m.audience == e.audience, m.email == e.email, _held(m.status, absent))
             .exists()
         )
         done = connection.execute(
@@ -300,6 +291,11 @@ def settle_absent(connection: Connection, audience_id: str, now: int) -> int:
         )
         settled += done.rowcount
     return settled
+
+
+def _held(status: Any, absent: frozenset[str | None]) -> Any:
+    """SQL: the ledger's `status` says the audience holds the member (not NULL, not absent)."""
+    return and_(status.is_not(None), status.not_in(sorted(s for s in absent if s is not None)))
 
 
 def _absent_for(deletion: str) -> frozenset[str | None]:

@@ -70,9 +70,8 @@ class ZendeskPlan:
 
 @dataclass
 class Warning:
-    kind: (
-        str  # blast_radius | consent | deleted_users | set_aside | conflict | budget | destination
-    )
+    # blast_radius | consent | deleted_users | set_aside | conflict | budget | destination
+    kind: str
     message: str
     list: str | None = None
 
