@@ -94,10 +94,6 @@ class Compiled:
                 found.add(node.field.path)
         return frozenset(found)
 
-    def depends_on_now(self) -> bool:
-        """Whether the outcome can change with time alone ("within the previous 30 days")."""
-        return bool(self.relative_leaves)
-
     @cached_property
     def relative_leaves(self) -> tuple[Leaf, ...]:
         """The conditions whose outcome can change with time alone, in spec order."""

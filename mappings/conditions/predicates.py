@@ -63,7 +63,7 @@ def build(kind: FieldType, operator: str, want: Value, get: Getter) -> Test:
     if kind is FieldType.BOOLEAN:
         return _boolean(operator, want, get)
     if kind is FieldType.TIME:
-        if isinstance(want, int) and not isinstance(want, bool) and operator in _N_DAYS:
+        if isinstance(want, int) and not isinstance(want, bool) and operator in N_DAYS:
             return _n_days(operator, want * DAY_US, get)
         return _ordered(operator, want, lambda p: as_time(get(p)))
     return _includes(operator, want, get)
@@ -136,9 +136,6 @@ def _ordered(operator: str, want: Value, read: Callable[[Any], int | float | Non
     if operator == "less_than_or_equal":
         return lambda p, n: (v := read(p)) is not None and v <= w
     return lambda p, n: (v := read(p)) is not None and v >= w
-
-
-_N_DAYS = frozenset({"within_previous_n_days", "within_next_n_days", "more_than_n_days_ago"})
 
 
 def _n_days(operator: str, span: int, get: Getter) -> Test:
