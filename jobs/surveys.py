@@ -52,7 +52,7 @@ ErrorSink = Callable[[str, str, bool], None]
 class SurveyWriter(Protocol):
     def find_survey(self, title_or_id: str) -> Survey: ...
 
-    def email_collector_named(
+    def email_collector(
         self, survey_id: str, name: str, create_if_missing: bool = False
     ) -> Collector: ...
 
@@ -169,7 +169,7 @@ def apply(
     try:
         found = surveymonkey.find_survey(survey)
         # deskbridge's own collector, never the admin's: its unsent invitation is ours to reuse.
-        collector = surveymonkey.email_collector_named(
+        collector = surveymonkey.email_collector(
             found.id, settings.collector, create_if_missing=True
         )
         redo = _settle_begun(surveymonkey, store, survey, began, now, result)

@@ -67,7 +67,7 @@ def test_the_open_email_collector_is_found_by_its_name_in_any_letter_case(
     time: FakeTime,
 ) -> None:
     reply("GET", COLLECTORS, collectors({}, {}, {"name": "DeskBridge"}))
-    found = connector(time).email_collector_named(SURVEY, "deskBRIDGE", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, "deskBRIDGE", create_if_missing=True)
     assert (found.id, found.name, found.status, found.survey_id) == (
         COLLECTOR,
         "DeskBridge",
@@ -81,7 +81,7 @@ def test_the_open_email_collector_is_found_by_its_name_in_any_letter_case(
 def test_an_other_open_email_collector_is_not_taken_for_the_named_one(time: FakeTime) -> None:
     reply("GET", COLLECTORS, collectors())  # the account's own "Email Invitation 2" is open
     reply("POST", COLLECTORS, created("deskbridge"), 201)
-    found = connector(time).email_collector_named(SURVEY, "deskbridge", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, "deskbridge", create_if_missing=True)
     assert (found.id, found.name) == ("177480999", "deskbridge")
 
 
@@ -89,7 +89,7 @@ def test_a_missing_named_collector_is_created_with_that_name(time: FakeTime) -> 
     weblink_of_the_name = collectors({"name": "deskbridge"})  # a weblink cannot send invitations
     reply("GET", COLLECTORS, weblink_of_the_name)
     reply("POST", COLLECTORS, created("deskbridge"), 201)
-    found = connector(time).email_collector_named(SURVEY, " deskbridge ", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, " deskbridge ", create_if_missing=True)
     assert (found.id, found.type, found.name, found.survey_id) == (
         "177480999",
         "email",
@@ -102,7 +102,7 @@ def test_a_missing_named_collector_is_created_with_that_name(time: FakeTime) -> 
 def test_a_missing_named_collector_is_not_created_unless_asked(time: FakeTime) -> None:
     reply("GET", COLLECTORS, collectors())
     with pytest.raises(NotFound, match=r"no email collector named 'deskbridge' .*create_if_miss"):
-        connector(time).email_collector_named(SURVEY, "deskbridge")
+        connector(time).email_collector(SURVEY, "deskbridge")
     assert calls_to("POST", COLLECTORS) == 0
 
 
@@ -111,7 +111,7 @@ def test_a_closed_collector_of_the_name_is_an_error_and_no_second_one_is_made(
 ) -> None:
     reply("GET", COLLECTORS, collectors({}, {"name": "deskbridge"}))  # 177480110, closed
     with pytest.raises(Closed) as closed:
-        connector(time).email_collector_named(SURVEY, "Deskbridge", create_if_missing=True)
+        connector(time).email_collector(SURVEY, "Deskbridge", create_if_missing=True)
     text = str(closed.value)
     assert "email collector named 'Deskbridge' of survey 315916538 (id 177480110) is closed" in text
     assert "reopen it" in text
@@ -120,7 +120,7 @@ def test_a_closed_collector_of_the_name_is_an_error_and_no_second_one_is_made(
 
 def test_an_open_collector_of_the_name_is_taken_beside_a_closed_one(time: FakeTime) -> None:
     reply("GET", COLLECTORS, collectors({}, {"name": "deskbridge"}, {"name": "deskbridge"}))
-    found = connector(time).email_collector_named(SURVEY, "deskbridge", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, "deskbridge", create_if_missing=True)
     assert found.id == COLLECTOR
     assert calls_to("POST", COLLECTORS) == 0
 
@@ -129,7 +129,7 @@ def test_two_open_email_collectors_of_the_name_are_ambiguous(time: FakeTime) -> 
     twin = {"id": "177480112", "name": "DESKBRIDGE", "type": "email", "status": "open"}
     reply("GET", COLLECTORS, collectors({}, {}, {"name": "deskbridge"}, twin))
     with pytest.raises(Ambiguous, match=r"2 open email collectors .* \(ids 177480111, 177480112\)"):
-        connector(time).email_collector_named(SURVEY, "deskbridge", create_if_missing=True)
+        connector(time).email_collector(SURVEY, "deskbridge", create_if_missing=True)
     assert calls_to("POST", COLLECTORS) == 0
 
 
@@ -140,7 +140,7 @@ def test_collectors_listed_without_their_type_are_read_one_by_one(time: FakeTime
         reply("GET", f"/collectors/{item['id']}", whole)
     listed["data"] = [{k: c[k] for k in ("id", "name", "href")} for c in listed["data"]]
     reply("GET", COLLECTORS, listed)
-    found = connector(time).email_collector_named(SURVEY, "deskbridge")
+    found = connector(time).email_collector(SURVEY, "deskbridge")
     assert (found.id, found.type, found.status, found.name) == (
         COLLECTOR,
         "email",
@@ -155,7 +155,7 @@ def test_a_named_create_whose_answer_was_lost_is_found_by_its_name(time: FakeTim
     reply("POST", COLLECTORS, fixture("surveymonkey/error.json"), 500)
     reply("GET", COLLECTORS, collectors({}, {}, {}, {"id": "177480999", "name": "deskbridge"}))
     reply("GET", "/collectors/177480999", created("deskbridge") | {"survey_id": SURVEY})
-    found = connector(time).email_collector_named(SURVEY, "deskbridge", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, "deskbridge", create_if_missing=True)
     assert found.id == "177480999"
     assert calls_to("POST", COLLECTORS) == 1
 
@@ -165,7 +165,7 @@ def test_a_named_create_that_did_not_happen_is_tried_again(time: FakeTime) -> No
     reply("POST", COLLECTORS, body=requests.ConnectionError("reset"))
     reply("GET", COLLECTORS, collectors())  # only the account's own open collector: not ours
     reply("POST", COLLECTORS, created("deskbridge"), 201)
-    found = connector(time).email_collector_named(SURVEY, "deskbridge", create_if_missing=True)
+    found = connector(time).email_collector(SURVEY, "deskbridge", create_if_missing=True)
     assert found.id == "177480999"
     assert sent("POST", COLLECTORS) == [{"type": "email", "name": "deskbridge"}] * 2
 
@@ -173,7 +173,7 @@ def test_a_named_create_that_did_not_happen_is_tried_again(time: FakeTime) -> No
 @pytest.mark.parametrize("bad", ["", "   "], ids=["empty", "blank"])
 def test_a_blank_collector_name_is_refused_before_asking(time: FakeTime, bad: str) -> None:
     with pytest.raises(ValueError, match="collector's name must not be empty"):
-        connector(time).email_collector_named(SURVEY, bad, create_if_missing=True)
+        connector(time).email_collector(SURVEY, bad, create_if_missing=True)
     assert len(responses.calls) == 0
 
 

@@ -140,9 +140,9 @@ def test_the_named_collector_and_its_invitation_are_made_once_beside_the_account
     control(sandbox, "POST", "faults", {"spec": FAULTS + ",surveymonkey:malformed=0.05"})
     sm = connect(sandbox)
     survey = sm.find_survey(CSAT)  # seeded with the account's open "Email Invitation 1" and a draft
-    collector = sm.email_collector_named(survey.id, "deskbridge", create_if_missing=True)
+    collector = sm.email_collector(survey.id, "deskbridge", create_if_missing=True)
     message = sm.invite_message(collector.id, create_if_missing=True, subject="Your visit")
-    assert sm.email_collector_named(survey.id, "DeskBridge", create_if_missing=True) == collector
+    assert sm.email_collector(survey.id, "DeskBridge", create_if_missing=True) == collector
     again = sm.invite_message(collector.id, create_if_missing=True, subject="Your visit")
     assert again.id == message.id
 

@@ -110,51 +110,44 @@ class SurveyMonkeyConnector:
             raise ValueError(f"find_survey needs a survey title or id, got {title_or_id!r}")
         return lookup.find_survey(self._calls, title_or_id.strip(), self.page_size)
 
-    def email_collector(self, survey_id: str, create_if_missing: bool = False) -> Collector:
-        """The survey's first open email collector; a new one only when asked to create it."""
-        survey_id = _id("survey_id", survey_id)
-
-        def look() -> Collector | None:
-            return lookup.open_email_collector(self._calls, survey_id, self.page_size)
-
-        found = look()
-        if found is not None:
-            return found
-        if not create_if_missing:
-            detail = (
-                f"survey {survey_id} has no open email collector "
-                "(pass create_if_missing=True to create one)"
-            )
-            raise NotFound(SERVICE, "GET", self._collectors_where(survey_id), None, detail)
-        return self._create_collector(survey_id, {"type": "email"}, look)
-
-    def email_collector_named(
-        self, survey_id: str, name: str, create_if_missing: bool = False
+    def email_collector(
+        self, survey_id: str, name: str | None = None, create_if_missing: bool = False
     ) -> Collector:
-        """The survey's open email collector called `name` (letter case aside); one of that
-        name is created only when asked and the survey has none.
+        """The survey's first open email collector, or with `name` the open one called that
+        (letter case aside); a new one (with that name) only when asked to create it.
 
-        Raises Ambiguous when two open email collectors have the name, and Closed when the one
-        that has it is closed: a second collector of the same name is never made beside it.
+        With a name, raises Ambiguous when two open email collectors have it, and Closed when
+        the one that has it is closed: a second collector of the same name is never made.
         """
         survey_id = _id("survey_id", survey_id)
-        if not isinstance(name, str) or not name.strip():
+        if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ValueError(f"the email collector's name must not be empty, got {name!r}")
-        name = name.strip()
+        named = name.strip() if name is not None else None
+        path = f"/surveys/{survey_id}/collectors"
 
         def look() -> Collector | None:
-            return lookup.named_email_collector(self._calls, survey_id, name, self.page_size)
+            if named is None:
+                return lookup.open_email_collector(self._calls, survey_id, self.page_size)
+            return lookup.named_email_collector(self._calls, survey_id, named, self.page_size)
 
         found = look()
         if found is not None:
             return found
         if not create_if_missing:
+            which = "open email collector" if named is None else f"email collector named {named!r}"
             detail = (
-                f"survey {survey_id} has no email collector named {name!r} "
-                "(pass create_if_missing=True to create it)"
+                f"survey {survey_id} has no {which} (pass create_if_missing=True to create "
+                f"{'one' if named is None else 'it'})"
             )
-            raise NotFound(SERVICE, "GET", self._collectors_where(survey_id), None, detail)
-        return self._create_collector(survey_id, {"type": "email", "name": name}, look)
+            raise NotFound(SERVICE, "GET", self._calls.where(path), None, detail)
+        self._calls.check_budget(1, "creating an email collector", "POST", path)
+        body = {"type": "email"} if named is None else {"type": "email", "name": named}
+
+        def create() -> Collector:
+            answer = self._calls.request("POST", path, body=body, idempotent=False)
+            return record(lambda item: Collector.from_json(item, survey_id), answer, "POST", path)
+
+        return self._calls.create_or_find(create, look)
 
     def invite_message(
         self,
@@ -205,21 +198,6 @@ class SurveyMonkeyConnector:
         path = f"/collectors/{collector_id}/messages/{_id('message_id', message_id)}"
         answer = self._calls.request("GET", path)
         return record(lambda item: Message.from_json(item, collector_id), answer, "GET", path)
-
-    def _create_collector(
-        self, survey_id: str, body: dict[str, str], look: Callable[[], Collector | None]
-    ) -> Collector:
-        path = f"/surveys/{survey_id}/collectors"
-        self._calls.check_budget(1, "creating an email collector", "POST", path)
-
-        def create() -> Collector:
-            answer = self._calls.request("POST", path, body=body, idempotent=False)
-            return record(lambda item: Collector.from_json(item, survey_id), answer, "POST", path)
-
-        return self._calls.create_or_find(create, look)
-
-    def _collectors_where(self, survey_id: str) -> str:
-        return self._calls.where(f"/surveys/{survey_id}/collectors")
 
     # --- recipients and sending --------------------------------------------------------------
 
