@@ -30,15 +30,16 @@ _SEGMENT_FIELDS = [
 
 
 def segments_by_name(transport: Transport, list_id: str) -> dict[str, dict[str, Any]]:
-    """Every segment of the audience by its name (trimmed, letter case aside): one listing."""
+    """Every segment of the audience by its name (trimmed, letter case aside; the first of a
+    name): one listing, retried whole."""
+    found: dict[str, dict[str, Any]] = transport.call(lambda: _by_name(transport, list_id))
+    return found
 
-    def listing() -> dict[str, dict[str, Any]]:
-        return {
-            str(segment.get("name", "")).strip().lower(): segment
-            for segment in _segments(transport, list_id)
-        }
 
-    found: dict[str, dict[str, Any]] = transport.call(listing)
+def _by_name(transport: Transport, list_id: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for segment in _segments(transport, list_id):
+        found.setdefault(str(segment.get("name", "")).strip().lower(), segment)
     return found
 
 
@@ -58,10 +59,8 @@ def ensure_tag(
         return _static(known[name.lower()], name, list_id)
 
     def find() -> Tag | None:
-        for segment in _segments(transport, list_id):
-            if str(segment.get("name", "")).strip().lower() == name.lower():
-                return _static(segment, name, list_id)
-        return None
+        segment = _by_name(transport, list_id).get(name.lower())
+        return _static(segment, name, list_id) if segment is not None else None
 
     def create() -> Tag:
         body = {"name": name, "static_segment": []}
