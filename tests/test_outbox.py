@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,8 @@ NOW = 1_795_000_000
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def store(state_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(state_url)
     yield opened
     opened.close()
 
@@ -24,13 +23,12 @@ def write(record: str, destination: str = "zendesk") -> Write:
     return Write(destination, "update_user", record, {"user_fields": {"vip": True}})
 
 
-def test_planned_writes_outlive_the_process_that_planned_them(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
-    first = StateStore.open(url)
+def test_planned_writes_outlive_the_process_that_planned_them(state_url: str) -> None:
+    first = StateStore.open(state_url)
     run = first.start_run(NOW, dry_run=False, full=False)
     ids = plan(first, run, [write("user 1"), write("user 2")], NOW)
     first.close()  # the process dies before sending anything
-    again = StateStore.open(url)
+    again = StateStore.open(state_url)
     pending = open_writes(again)
     assert [(item.id, item.write, item.state) for item in pending] == [
         (ids[0], write("user 1"), "planned"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -21,8 +20,8 @@ NOW = 1_795_000_000
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def store(state_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(state_url)
     yield opened
     opened.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,8 +84,8 @@ def test_a_profile_joins_the_user_part_with_its_facts() -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def store(state_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(state_url)
     yield opened
     opened.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +36,8 @@ def sandbox(server: SandboxServer) -> SandboxServer:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def store(state_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(state_url)
     yield opened
     opened.close()
 

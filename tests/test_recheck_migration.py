@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
@@ -15,10 +13,9 @@ NOW = 1_795_000_000
 
 
 def test_profiles_stored_before_the_recheck_moment_existed_are_due_at_once(
-    tmp_path: Path,
+    state_url: str,
 ) -> None:
-    path = tmp_path / "previous.db"
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(state_url)
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -32,7 +29,7 @@ def test_profiles_stored_before_the_recheck_moment_existed_are_due_at_once(
                 {"id": user_id, "now": NOW},
             )
     engine.dispose()
-    opened = StateStore.open(f"sqlite:///{path}")
+    opened = StateStore.open(state_url)
     try:
         assert current(opened.engine) == head()
         with opened.engine.connect() as connection:
@@ -46,10 +43,10 @@ def test_profiles_stored_before_the_recheck_moment_existed_are_due_at_once(
         opened.close()
 
 
-def test_the_recheck_moment_goes_again_on_a_downgrade(tmp_path: Path) -> None:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def test_the_recheck_moment_goes_again_on_a_downgrade(state_url: str) -> None:
+    opened = StateStore.open(state_url)
     opened.close()
-    engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    engine = create_engine(state_url)
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, insert, select
@@ -41,8 +40,8 @@ def mappings() -> Mappings:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    opened = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
+def store(state_url: str) -> Iterator[StateStore]:
+    opened = StateStore.open(state_url)
     yield opened
     opened.close()
 

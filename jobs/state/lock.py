@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 PG_LOCK_KEY = 0x6465736B62726467  # "deskbrdg"
 
@@ -44,13 +45,42 @@ def file_lock(path: Path, what: str) -> Iterator[None]:
 
 @contextmanager
 def postgres_lock(engine: Engine, what: str) -> Iterator[None]:
-    """Hold a session advisory lock on a connection of its own, or raise `LockHeld` at once."""
+    """Hold a session advisory lock on a connection of its own, or raise `LockHeld` at once.
+
+    The lock outlives the transaction that takes it, which is committed at once: an idle
+    transaction held for a whole run would keep the server from vacuuming. The holder names
+    itself in `application_name`, so the refused sync can say who holds the store; the server
+    frees the lock when the holder's connection dies.
+    """
     with engine.connect() as connection:
         taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_LOCK_KEY})
         if not taken.scalar():
-            raise LockHeld(f"another deskbridge sync holds {what}")
+            holder = _postgres_holder(connection) or "unknown"
+            connection.rollback()
+            raise LockHeld(f"another deskbridge sync holds {what} ({holder})")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        name = f"deskbridge pid {os.getpid()} on {socket.gethostname()} since {stamp}"
+        connection.execute(
+            text("SELECT set_config('application_name', :name, false)"), {"name": name[:63]}
+        )
+        connection.commit()
         try:
             yield
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
+            connection.execute(text("RESET application_name"))
             connection.commit()
+
+
+def _postgres_holder(connection: Connection) -> str | None:
+    """The holder's `application_name`; None if the server does not show it to this role."""
+    found = connection.execute(
+        text(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted"
+            " AND l.classid::bigint = (:key >> 32) AND l.objid::bigint = (:key & 4294967295)"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
+        {"key": PG_LOCK_KEY},
+    ).scalar()
+    return found or None

@@ -9,9 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATE_KEY = 0x6465736B6D696772  # "deskmigr": not the sync lock, which a run holds for long
 
 
 class NewerSchema(RuntimeError):
@@ -41,6 +42,10 @@ def migrate(engine: Engine, where: str) -> None:
     """Upgrade to `head()` in one transaction; `where` names the store (no password) in errors."""
     config = _config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Instances starting together on one server migrate one after the other: the
+            # others wait, then find the schema at head (PostgreSQL's DDL is transactional).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_KEY})
         config.attributes["connection"] = connection
         try:
             command.upgrade(config, "head")

@@ -81,7 +81,7 @@ class StateStore:
             parsed = parsed.set(password=password)
         where = parsed.render_as_string(hide_password=True)
         try:
-            engine = create_engine(parsed)
+            engine = create_engine(_with_driver(parsed), **_engine_options(parsed))
         except ModuleNotFoundError as error:
             raise StoreError(
                 f"cannot use the state store {where}: its database driver {error.name} is not "
@@ -95,6 +95,9 @@ class StateStore:
             engine.dispose()
             reason = str(error.orig).splitlines()[0] if error.orig else "cannot connect"
             raise StoreError(f"cannot open the state store {where}: {reason}") from None
+        except BaseException:
+            engine.dispose()  # a refused store (NewerSchema) leaves no connection open
+            raise
         return cls(engine, parsed)
 
     def close(self) -> None:
@@ -192,6 +195,22 @@ def write_cursor(connection: Connection, name: str, value: str, now: int) -> Non
     )
     if done.rowcount == 0:
         connection.execute(insert(t.cursors).values(name=name, value=value, updated_at=now))
+
+
+def _engine_options(url: URL) -> dict[str, Any]:
+    """A server's connections are tested before use: a service running for months outlives
+    server restarts and idle connections closed by the network."""
+    if url.get_backend_name() == "postgresql":
+        return {"pool_pre_ping": True}
+    return {}
+
+
+def _with_driver(url: URL) -> URL:
+    """A plain `postgresql://` URL means psycopg 3, the driver deskbridge installs (SQLAlchemy
+    would otherwise look for psycopg2)."""
+    if url.drivername == "postgresql":
+        return url.set(drivername="postgresql+psycopg")
+    return url
 
 
 def _sqlite_file(url: URL, base_dir: Path | None) -> URL:
