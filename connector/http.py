@@ -31,24 +31,52 @@ class Edge:
     timeout: float = 60.0
 
 
+NO_ANSWER = "error"  # the status counted for a request that got no answer
+
+
 @dataclass
 class CallStats:
-    """How many requests a connector made and how the service treated them."""
+    """How many requests a connector made and how the service treated them.
+
+    `answers` counts the answers by HTTP status ("200", "429", ...), with "error" for a request
+    that got no answer (a dropped connection, a timeout). A rate-limit wait is a sleep before a
+    request because of the throttle or of the service's 429 or `Retry-After`.
+    """
 
     requests: int = 0
     retries: int = 0
-    throttled: int = 0  # answers of 429
+    throttled: int = 0  # 429s that were retried
+    answers: dict[str, int] = field(default_factory=dict)
+    rate_limit_waits: int = 0
+    rate_limit_wait_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count_request(self) -> None:
         with self._lock:
             self.requests += 1
 
-    def count_retry(self, error: RetriableError, _wait: float) -> None:
+    def count_answer(self, status: int | None) -> None:
+        """One answer of `status`; None for a request that got no answer."""
+        key = NO_ANSWER if status is None else str(status)
+        with self._lock:
+            self.answers[key] = self.answers.get(key, 0) + 1
+
+    def count_wait(self, seconds: float) -> None:
+        with self._lock:
+            self.rate_limit_waits += 1
+            self.rate_limit_wait_seconds += seconds
+
+    def count_retry(self, error: RetriableError, wait: float) -> None:
         with self._lock:
             self.retries += 1
             if error.status == 429:
                 self.throttled += 1
+        if error.status == 429 or error.retry_after is not None:
+            self.count_wait(wait)
+
+    def answers_by_status(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.answers)
 
 
 class JsonApi:
@@ -66,6 +94,8 @@ class JsonApi:
         self.edge = edge
         self.throttle = throttle
         self.stats = CallStats()
+        if throttle is not None:
+            throttle.report_waits_to(self.stats.count_wait)
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -102,10 +132,12 @@ class JsonApi:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,  # the body was cut off mid-stream
             ) as error:
+                self.stats.count_answer(None)
                 failure: ConnectorError = RetriableError(
                     self.service, method, safe_path(url), None, describe_exception(error)
                 )
                 raise self._unless_unsafe(failure, idempotent) from None
+            self.stats.count_answer(response.status_code)
             if self.throttle is not None:
                 self.throttle.observe(response.headers)
             problem = classify(

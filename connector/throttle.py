@@ -57,6 +57,7 @@ class Throttle:
         self._sent: deque[float] = deque()
         self._not_before = 0.0
         self.waited = 0.0  # total seconds this throttle has held requests back
+        self._wait_listeners: list[Callable[[float], None]] = []
 
     def before_request(self) -> None:
         """Wait, if need be, so that this request stays within the limits; then count it."""
@@ -72,7 +73,13 @@ class Throttle:
                     self._sent.append(now)
                     return
                 self.waited += delay
+            for listener in self._wait_listeners:
+                listener(delay)
             self._sleep(delay)
+
+    def report_waits_to(self, listener: Callable[[float], None]) -> None:
+        """Call `listener` with the seconds of each wait (a connector's CallStats counts them)."""
+        self._wait_listeners.append(listener)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read the server's view of the quota; pace the next requests when it runs low."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import requests
 
-from connector.http import Edge
+from connector.http import CallStats, Edge
 from connector.mailchimp import MailchimpConnector, default_base_url
 from connector.surveymonkey import DEFAULT_BASE_URL, SurveyMonkeyConnector
 from connector.zendesk import ZendeskAccount, ZendeskConnector, ZendeskLimits
@@ -27,6 +27,15 @@ class Services:
             found["mailchimp"] = self.mailchimp.stats.requests
         if self.surveymonkey is not None:
             found["surveymonkey"] = self.surveymonkey.stats.requests
+        return found
+
+    def stats(self) -> dict[str, CallStats]:
+        """Each connected service's statistics so far (requests, answers, retries, waits)."""
+        found = {"zendesk": self.zendesk.stats}
+        if self.mailchimp is not None:
+            found["mailchimp"] = self.mailchimp.stats
+        if self.surveymonkey is not None:
+            found["surveymonkey"] = self.surveymonkey.stats
         return found
 
 

@@ -1,24 +1,31 @@
-"""Progress of a sync: a bar on a terminal, logfmt lines in a container's log, nothing for `--json`.
+"""Progress of a sync: a bar on a terminal, JSON lines in a container's log, nothing for `--json`.
 
-    progress = Progress(sys.stdout)              # a bar on a TTY, else logfmt lines
-    with progress.stage("pull users") as stage:
+    progress = Progress(sys.stdout, context={"job": "incremental"})  # a bar on a TTY
+    with progress.bound(run=12), progress.stage("pull users") as stage:
         for page in pages:
-            stage.advance(len(page))
-    progress.log("sync_finished", run=12, status="succeeded")
+            stage.advance(len(page))        # raises StopRequested once `should_stop()` says so
+    progress.log("sync_finished", status="succeeded")
 
-Off a terminal, each stage writes a line when it ends, and at most one every `interval` seconds
-while it runs:
+Off a terminal every line is one JSON object: "time" (UTC), "level", "event", the context
+fields (run id, job), then the event's own. Each stage writes a line when it ends, and at most
+one every `interval` seconds while it runs:
 
-    2026-11-23T14:00:00Z level=info stage="pull users" status=done done=5000 seconds=4.1 rate=1234/s
+    {"time": "2026-11-23T14:00:00.000Z", "level": "info", "event": "stage", "job": "incremental",
+     "run": 12, "stage": "pull users", "status": "done", "done": 5000, "seconds": 4.1,
+     "rate": 1219.5}
 
-It prints only what it is given, so no secret reaches it unless a caller passes one.
+(one line; `rate` is items a second). On a terminal, events are `key=value` lines under the bar.
+It prints only what it is given (a `Secret` shows as `***`), so no secret reaches it unless a
+caller passes one in the clear.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TextIO
@@ -37,6 +44,10 @@ from rich.progress import Task as RichTask
 from rich.text import Text
 
 
+class StopRequested(Exception):
+    """Raised by `Stage.advance` once the work it counted is stored and a stop was asked for."""
+
+
 class Stage:
     """One stage's counter: `advance(n)` as work is done; `total` when known."""
 
@@ -50,8 +61,12 @@ class Stage:
         self.task: TaskID | None = None
 
     def advance(self, n: int = 1) -> None:
+        """Count `n` more done. The pipeline calls it after each page or batch is stored, so
+        this is where a requested stop loses nothing: it raises StopRequested."""
         self.done += n
         self._progress._advanced(self, n)
+        if self._progress.should_stop():
+            raise StopRequested(f"stop requested during {self.name!r} after {self.done} done")
 
     def set_total(self, total: int | None) -> None:
         self.total = total
@@ -69,8 +84,12 @@ class Progress:
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        should_stop: Callable[[], bool] | None = None,
+        context: Mapping[str, object] | None = None,
     ) -> None:
         self.stream = stream
+        self.should_stop = should_stop or _never
+        self.context: dict[str, object] = dict(context or {})
         if console is None and stream is not None and stream.isatty():
             console = Console(file=stream)
         self.console = console if console is not None and console.is_terminal else None
@@ -79,11 +98,28 @@ class Progress:
         self.wall = wall
         self._bar: RichProgress | None = None
         self._open = 0
+        self._writing = threading.Lock()
 
     @classmethod
-    def quiet(cls, *, stderr: bool = True) -> Progress:
+    def quiet(
+        cls,
+        *,
+        stderr: bool = True,
+        should_stop: Callable[[], bool] | None = None,
+        context: Mapping[str, object] | None = None,
+    ) -> Progress:
         """For `--json`: nothing on stdout; progress on stderr, or nowhere."""
-        return cls(sys.stderr if stderr else None)
+        return cls(sys.stderr if stderr else None, should_stop=should_stop, context=context)
+
+    @contextmanager
+    def bound(self, **fields: object) -> Iterator[None]:
+        """Add `fields` (a run id, say) to every line written inside the block."""
+        before = dict(self.context)
+        self.context.update(fields)
+        try:
+            yield
+        finally:
+            self.context = before
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Stage]:
@@ -93,18 +129,22 @@ class Progress:
             stage.task = bar.add_task(name, total=total)
         try:
             yield stage
+        except StopRequested:
+            self._end(stage, "stopped")
+            raise
         except BaseException as error:
             self._end(stage, "failed", error=type(error).__name__)
             raise
         self._end(stage, "done")
 
     def log(self, event: str, *, level: str = "info", **fields: object) -> None:
-        """One structured event: a logfmt line, or a line on the terminal."""
+        """One structured event: a JSON line, or a `key=value` line on the terminal."""
         if self.console is not None:
             style = "red" if level == "error" else "yellow" if level == "warning" else ""
-            self.console.print(Text(logfmt(event=event, **fields), style=style))
+            line = logfmt(event=event, **{**self.context, **fields})
+            self.console.print(Text(line, style=style))
         elif self.stream is not None:
-            self._write(level, {"event": event, **fields})
+            self._write(level, event, fields)
 
     # --- inside ---------------------------------------------------------------------------------
 
@@ -115,7 +155,7 @@ class Progress:
         now = self.clock()
         if self.stream is not None and now - stage.last_line >= self.interval:
             stage.last_line = now
-            self._write("info", _stage_fields(stage, "running", now))
+            self._write("info", "stage", _stage_fields(stage, "running", now))
 
     def _end(self, stage: Stage, status: str, error: str | None = None) -> None:
         now = self.clock()
@@ -127,14 +167,16 @@ class Progress:
             if self._open == 0:
                 self._bar.stop()
                 self._bar = None
-            if status != "done":
+            if status == "stopped":
+                self.log("stage_stopped", level="warning", stage=stage.name, done=stage.done)
+            elif status != "done":
                 self.log("stage_failed", level="error", stage=stage.name, error=error)
             return
         if self.stream is not None:
             fields = _stage_fields(stage, status, now)
             if error is not None:
                 fields["error"] = error
-            self._write("info" if status == "done" else "error", fields)
+            self._write(_LEVELS[status], "stage", fields)
 
     def _start_bar(self) -> RichProgress:
         if self._bar is None:
@@ -150,11 +192,31 @@ class Progress:
         self._open += 1
         return self._bar
 
-    def _write(self, level: str, fields: dict[str, object]) -> None:
+    def _write(self, level: str, event: str, fields: Mapping[str, object]) -> None:
         assert self.stream is not None
-        stamp = datetime.fromtimestamp(self.wall(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.stream.write(f"{stamp} {logfmt(level=level, **fields)}\n")
-        self.stream.flush()
+        given = {**self.context, **fields}
+        clash = _FIXED.intersection(given)
+        if clash:
+            raise ValueError(f"log fields may not be called {', '.join(sorted(clash))}")
+        stamp = datetime.fromtimestamp(self.wall(), tz=UTC)
+        line = {
+            "time": stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": level,
+            "event": event,
+            **given,
+        }
+        text = json.dumps(line, ensure_ascii=False, default=str)
+        with self._writing:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+
+_FIXED = frozenset({"time", "level", "event"})  # every JSON line's first keys
+_LEVELS = {"done": "info", "stopped": "warning", "failed": "error"}
+
+
+def _never() -> bool:
+    return False
 
 
 class RateColumn(ProgressColumn):
@@ -172,7 +234,7 @@ def _stage_fields(stage: Stage, status: str, now: float) -> dict[str, object]:
         fields["total"] = stage.total
     fields["seconds"] = round(elapsed, 1)
     if elapsed > 0:
-        fields["rate"] = _rate(stage.done / elapsed)
+        fields["rate"] = round(stage.done / elapsed, 1)  # a second
     return fields
 
 

@@ -41,7 +41,7 @@ NOON = 12 * 3600
 TIME_SCALE = 60.0  # a sandbox minute lasts a second: the export's withheld minute is short
 NEW_CUSTOMERS = "New customers (last 30 days)"
 PULLED = ("users_pulled", "tickets_pulled", "ratings_pulled", "consent_changes")
-DUE = re.compile(r'reason="(\d+) customers? due for a time-based re-check"')
+DUE = re.compile(r"(\d+) customers? due for a time-based re-check")
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +53,7 @@ class Run:
     now: int
     code: int
     report: dict[str, Any]
-    log: str  # the run's progress lines (logfmt)
+    log: str  # the run's progress lines (JSON, one object a line)
     due: set[int]  # read from the store before the run
     memberships: set[Membership]  # read from the store after the run
     data: dict[int, str]  # each stored profile's user part, after the run
@@ -68,8 +68,12 @@ class Run:
         return sum(self.report["pulled"].get(key, 0) for key in PULLED)
 
     def due_in_log(self) -> int | None:
-        found = DUE.search(self.log)
-        return int(found.group(1)) if found else None
+        for line in self.log.splitlines():
+            entry = json.loads(line)
+            found = DUE.fullmatch(entry.get("reason", "")) if entry["event"] == "scope" else None
+            if found:
+                return int(found.group(1))
+        return None
 
     def changes(self, list_name: str) -> tuple[int, int]:
         """(joined, left) of a list, over its groups."""

@@ -213,15 +213,18 @@ class Transport:
                     timeout=self.edge.timeout,
                 )
             except _TRANSIENT as error:
+                self.stats.count_answer(None)
                 raise self._scrubbed(
                     RetriableError(
                         SERVICE, method, safe_path(where), None, describe_exception(error)
                     )
                 ) from None
             except requests.RequestException as error:
+                self.stats.count_answer(None)
                 raise self._scrubbed(
                     FatalError(SERVICE, method, safe_path(where), None, describe_exception(error))
                 ) from None
+        self.stats.count_answer(response.status_code)
         problem = classify(
             SERVICE, method, where, response.status_code, response.content, response.headers
         )

@@ -80,6 +80,7 @@ class ZendeskConnector:
             sleep=edge.sleep,
         )
         self.api = JsonApi("zendesk", account.origin, session, edge, self.account_throttle)
+        self.export_throttle.report_waits_to(self.api.stats.count_wait)
 
     def __repr__(self) -> str:
         return f"ZendeskConnector({self.api.base_url!r})"
