@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--force", action="store_true", help="apply removals the blast-radius guard holds back"
     )
+    sync.add_argument(
+        "--health-port",
+        type=_port,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics on this port while it runs (0: any free one)",
+    )
+    run = commands.add_parser(
+        "run", help="the long-running service: run the config's [schedule] until stopped"
+    )
+    _config_argument(run)
     runs = commands.add_parser("runs", help="the history of syncs, with counts and errors")
     _config_argument(runs)
     runs.add_argument("--last", type=int, default=10, metavar="N", help="how many (default 10)")
@@ -91,6 +101,13 @@ def _inspection_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     )
 
 
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return port
+
+
 def _config_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--config", help="the config file (default: $DESKBRIDGE_CONFIG or config.toml)"
@@ -126,7 +143,14 @@ def _command(args: argparse.Namespace) -> int:
         options = SyncOptions(
             dry_run=args.dry_run, full=args.full, only=args.only, force=args.force
         )
-        return commands.sync(config_path(args.config), options, as_json=args.json)
+        return commands.sync(
+            config_path(args.config), options, as_json=args.json, health_port=args.health_port
+        )
+    if args.command == "run":
+        from jobs.check_config import config_path
+        from jobs.service import run_service
+
+        return run_service(config_path(args.config))
     if args.command == "runs":
         from jobs import commands
         from jobs.check_config import config_path

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -19,10 +21,22 @@ from rich.console import Console
 
 from connector.errors import ConnectorError
 from jobs.connections import Services, connect, live_schema
+from jobs.health import HealthServer
+from jobs.metrics import Metrics
 from jobs.progress import Progress
 from jobs.render import plan_document, print_report, print_runs
+from jobs.runreport import RunReport
+from jobs.service_config import ConfigFiles
 from jobs.state import LockHeld, NewerSchema, StateStore, StoreError
-from jobs.sync import EXIT_FAILED, EXIT_INVALID, EXIT_LOCKED, EXIT_OK, SyncOptions, exit_code
+from jobs.sync import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    SyncOptions,
+    exit_code,
+    run_sync,
+)
 from mappings.load import Loaded, load
 from mappings.problems import ConfigError
 
@@ -47,13 +61,17 @@ class Session:
         self.store.close()
 
 
-def open_session(config_path: str, *, window_seconds: float = 60.0) -> Session:
-    """Load, connect, read the schema, load again against it, open the store."""
+def open_session(
+    config_path: str, *, window_seconds: float = 60.0, files: ConfigFiles | None = None
+) -> Session:
+    """Load, connect, read the schema, load again against it, open the store. `files`: the
+    config's text as read before (the service's last valid one); by default, read now."""
+    files = files or ConfigFiles(config_path)
     try:
-        first = load(config_path)
+        first = files.load()
         services = connect(first.config, window_seconds=window_seconds)
         schema, group_ids = live_schema(services.zendesk)
-        loaded = load(config_path, schema=schema)
+        loaded = files.load(schema=schema)
     except ConfigError as error:
         raise CommandFailed(str(error), EXIT_INVALID) from None
     except ConnectorError as error:
@@ -75,9 +93,10 @@ def sync(
     as_json: bool = False,
     out: TextIO | None = None,
     window_seconds: float = 60.0,
+    health_port: int | None = None,
 ) -> int:
-    from jobs.sync import run_sync
-
+    """`deskbridge sync`; with `health_port`, /healthz, /readyz and /metrics are served on it
+    (at `[health] host`) while the sync runs."""
     out = out or sys.stdout
     console = Console(file=out)
     try:
@@ -85,23 +104,19 @@ def sync(
     except CommandFailed as error:
         print(error, file=sys.stderr if as_json else out)
         return error.code
+    health: HealthServer | None = None
     try:
         mappings = session.loaded.mappings
         if options.only is not None and mappings.list_named(options.only) is None:
             names = ", ".join(lst.name for lst in mappings.lists)
             print(f"--only: no list is called {options.only!r}; the lists: {names}", file=out)
             return EXIT_INVALID
+        metrics = Metrics()
+        if health_port is not None:
+            health = _serve_health(session, health_port, metrics)
         progress = Progress.quiet() if as_json else Progress(out, console=console)
         try:
-            report = run_sync(
-                mappings,
-                session.services,
-                session.store,
-                options,
-                progress,
-                session.base_dir,
-                session.group_ids,
-            )
+            report = run_session(session, options, progress, metrics, "sync")
         except LockHeld as error:
             print(f"not started: {error}", file=sys.stderr if as_json else out)
             return EXIT_LOCKED
@@ -111,8 +126,47 @@ def sync(
         else:
             print_report(report, console)
         return code
+    except OSError as error:  # the health port is taken or not allowed
+        print(error, file=sys.stderr if as_json else out)
+        return EXIT_FAILED
     finally:
+        if health is not None:
+            health.stop()
         session.close()
+
+
+def run_session(
+    session: Session,
+    options: SyncOptions,
+    progress: Progress,
+    metrics: Metrics,
+    job: str,
+    started: Callable[[int], None] = lambda run_id: None,
+) -> RunReport:
+    """One sync of an open session, counted in `metrics` as a run of `job`; `LockHeld` when
+    another sync holds the store; `started(run_id)` once it holds it."""
+    began = time.monotonic()
+    report = run_sync(
+        session.loaded.mappings,
+        session.services,
+        session.store,
+        options,
+        progress,
+        session.base_dir,
+        session.group_ids,
+        started,
+    )
+    metrics.record_run(job, report, time.monotonic() - began, session.services.stats())
+    return report
+
+
+def _serve_health(session: Session, port: int, metrics: Metrics) -> HealthServer:
+    from jobs.service_health import SyncHealth
+
+    host = session.loaded.config.health.host
+    server = HealthServer(host, port, SyncHealth(session.store), metrics)
+    server.start()
+    return server
 
 
 def runs(config_path: str, last: int, out: TextIO | None = None) -> int:

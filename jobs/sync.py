@@ -28,7 +28,7 @@ from jobs.connections import Services
 from jobs.evaluate import EvaluationCounts, Scope, Targets, decide_scope, evaluate
 from jobs.mailchimp_apply import AudienceApply
 from jobs.mailchimp_pull import pull_members, remember_push
-from jobs.progress import Progress
+from jobs.progress import Progress, StopRequested
 from jobs.pull import pull
 from jobs.runreport import (
     DestinationResult,
@@ -94,46 +94,63 @@ def run_sync(
     progress: Progress,
     base_dir: Path,
     group_ids: dict[str, int] | None = None,
+    started: Callable[[int], None] = lambda run_id: None,
 ) -> RunReport:
     """Run one sync under the store's lock (`LockHeld` if another holds it); never raises for
-    a failure of the run itself: the report says `failed` and why."""
+    a failure of the run itself: the report says `failed` and why. When `progress` is asked to
+    stop, the run ends after its batch in flight is stored, or between steps: `stopped`.
+    `started(run_id)` is told once the lock is held and the run recorded."""
     now = options.now if options.now is not None else int(time.time())
     with store.sync_lock():
         run_id = store.start_run(now, dry_run=options.dry_run, full=options.full)
-        plan = Plan(options.dry_run, now, options.full, options.only)
-        report = RunReport(run_id, plan)
-        run = Run(
-            mappings,
-            services,
-            store,
-            options,
-            progress,
-            base_dir,
-            now,
-            run_id,
-            Targets(),
-            report,
-        )
-        try:
-            run.targets = _targets(run, group_ids or {})
-            _pull(run)
-            _evaluate_and_plan(run)
-            if not options.dry_run:
-                _apply(run)
-            report.status = _status(report)
-        except ConnectorError as error:
-            report.status, report.error = "failed", str(error)
-        except Exception as error:
-            report.status, report.error = "failed", f"{type(error).__name__}: {error}"
-            raise
-        finally:
-            report.calls = services.calls()
-            store.finish_run(run_id, report.status, _counts(report), int(time.time()))
+        started(run_id)
+        with progress.bound(run=run_id):  # every line of the run names it
+            plan = Plan(options.dry_run, now, options.full, options.only)
+            report = RunReport(run_id, plan)
+            run = Run(
+                mappings,
+                services,
+                store,
+                options,
+                progress,
+                base_dir,
+                now,
+                run_id,
+                Targets(),
+                report,
+            )
+            try:
+                run.targets = _targets(run, group_ids or {})
+                _pull(run)
+                _stop_if_asked(progress, "after the pull")
+                _evaluate_and_plan(run)
+                if not options.dry_run:
+                    _stop_if_asked(progress, "before applying the plan")
+                    _apply(run)
+                report.status = _status(report)
+            except StopRequested as stop:
+                # Everything done so far is stored with its checkpoint: the next run resumes there.
+                report.status, report.error = "stopped", str(stop)
+            except ConnectorError as error:
+                report.status, report.error = "failed", str(error)
+            except Exception as error:
+                report.status, report.error = "failed", f"{type(error).__name__}: {error}"
+                raise
+            finally:
+                report.calls = services.calls()
+                store.finish_run(run_id, report.status, _counts(report), int(time.time()))
     return report
 
 
 def exit_code(report: RunReport) -> int:
-    return {"succeeded": EXIT_OK, "partial": EXIT_PARTIAL}.get(report.status, EXIT_FAILED)
+    """A stopped run exits 0: it stopped because it was asked to, and lost nothing."""
+    codes = {"succeeded": EXIT_OK, "stopped": EXIT_OK, "partial": EXIT_PARTIAL}
+    return codes.get(report.status, EXIT_FAILED)
+
+
+def _stop_if_asked(progress: Progress, where: str) -> None:
+    if progress.should_stop():
+        raise StopRequested(f"stop requested {where}")
 
 
 # --- the steps -----------------------------------------------------------------------------

@@ -188,6 +188,15 @@ class Schedule(ConfigModel):
     stop_timeout: Duration = 30
 
 
+class Health(ConfigModel):
+    """The HTTP endpoint of /healthz, /readyz and /metrics (served by `deskbridge run`)."""
+
+    host: Text = "127.0.0.1"
+    port: int = Field(default=9180, ge=1, le=65535)
+    enabled: bool = True
+    failed_runs: int = Field(default=3, ge=1)
+
+
 class Limits(ConfigModel):
     zendesk_requests_per_minute: int | None = Field(default=None, ge=1)
     mailchimp_connections: int = Field(default=10, ge=1, le=10)
@@ -307,6 +316,7 @@ class Config(ConfigModel):
     surveymonkey: SurveyMonkeyConnection | None = None
     state: StateStore = Field(default_factory=StateStore)
     schedule: Schedule = Field(default_factory=Schedule)
+    health: Health = Field(default_factory=Health)
     limits: Limits = Field(default_factory=Limits)
     rules: list[Rule] = Field(default_factory=list)
     lists: list[CustomerList] = Field(default_factory=list)
