@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, null, or_, select, union_all, update
 
 from jobs.state import tables as t
 from mappings.lists import CompiledList
@@ -98,28 +98,93 @@ class AudienceDiffCounts:
 
 def diffs(connection: Connection, audience_id: str, owners: TagOwners) -> Iterator[MemberDiff]:
     """Every address whose audience membership must change, in address order."""
-    w, m = t.mailchimp_wanted.c, t.mailchimp_members.c
-    wanted = connection.execute(
-        select(w.email, w.tags, w.merge, w.status_if_new)
-        .where(w.audience == audience_id)
-        .order_by(w.email)
-    )
-    ledger = connection.execute(
-        select(m.email, m.tags, m.merge, m.pushed, m.status, m.error)
-        .where(m.audience == audience_id)
-        .order_by(m.email)
-    )
     e = t.mailchimp_erasures.c
     pending = connection.execute(
         select(e.email, e.action)
         .where(e.audience == audience_id, e.done_at.is_(None))
         .order_by(e.email)
     )
-    joined = _merge_join(iter(wanted), iter(ledger))
+    joined = (
+        (row.email, _wanted_side(row), _ledger_side(row))
+        for row in connection.execute(unsettled(audience_id))
+    )
     for email, want, have, deletion in _with_deletions(joined, iter(pending)):
         diff = member_diff(email, want, have, owners, deletion)
         if diff is not None:
             yield diff
+
+
+def unsettled(audience_id: str) -> Any:
+    """SQL: the addresses of the audience the plan must look at, wanted and ledger side by side
+    (NULL where a side has none), in address order. The database leaves out what `_settled`
+    would, so an incremental sync reads only what changed, not the whole audience; an address
+    with a pending archive or erasure is always read."""
+    w, m, e = t.mailchimp_wanted.c, t.mailchimp_members.c, t.mailchimp_erasures.c
+
+    def pending(email: Any) -> Any:
+        return (
+            select(e.email)
+            .where(e.audience == audience_id, e.email == email, e.done_at.is_(None))
+            .exists()
+        )
+
+    same_address = and_(m.audience == w.audience, m.email == w.email)
+    ledger = (m.tags, m.merge, m.pushed, m.status, m.error, m.email.label("held"))
+    held_alike = and_(
+        m.email.is_not(None),
+        m.error.is_(None),
+        _held(m.status, ABSENT | WITHOUT_CONSENT),
+        w.tags == m.tags,
+        or_(w.merge == m.merge, w.merge == "{}"),
+    )
+    wanted_side = (
+        select(
+            w.email.label("email"),
+            w.tags.label("want_tags"),
+            w.merge.label("want_merge"),
+            w.status_if_new,
+        )
+        .add_columns(*ledger)
+        .select_from(t.mailchimp_wanted.outerjoin(t.mailchimp_members, same_address))
+        .where(w.audience == audience_id, or_(~held_alike, pending(w.email)))
+    )
+    ledger_only = (
+        select(m.email.label("email"), null(), null(), null())
+        .add_columns(*ledger)
+        .select_from(t.mailchimp_members.outerjoin(t.mailchimp_wanted, same_address))
+        .where(
+            m.audience == audience_id,
+            w.email.is_(None),
+            or_(m.pushed != "[]", pending(m.email)),
+        )
+    )
+    return union_all(wanted_side, ledger_only).order_by("email")
+
+
+class _Wanted(NamedTuple):
+    tags: str
+    merge: str
+    status_if_new: str
+
+
+class _Ledger(NamedTuple):
+    tags: str
+    merge: str
+    pushed: str
+    status: str | None
+    error: str | None
+
+
+def _wanted_side(row: Any) -> _Wanted | None:
+    return (
+        None if row.want_tags is None else _Wanted(row.want_tags, row.want_merge, row.status_if_new)
+    )
+
+
+def _ledger_side(row: Any) -> _Ledger | None:
+    if row.held is None:
+        return None
+    return _Ledger(row.tags, row.merge, row.pushed, row.status, row.error)
 
 
 def member_diff(
@@ -322,22 +387,6 @@ def _settled(want: Any, have: Any) -> bool:
 
 def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
     return all(have.get(key, "") == value for key, value in want.items())
-
-
-def _merge_join(wanted: Iterator[Any], ledger: Iterator[Any]) -> Iterator[tuple[str, Any, Any]]:
-    """(email, wanted row or None, ledger row or None) for every address of either side."""
-    want, have = next(wanted, None), next(ledger, None)
-    while want is not None or have is not None:
-        if have is None or (want is not None and want.email < have.email):
-            assert want is not None
-            yield want.email, want, None
-            want = next(wanted, None)
-        elif want is None or have.email < want.email:
-            yield have.email, None, have
-            have = next(ledger, None)
-        else:
-            yield want.email, want, have
-            want, have = next(wanted, None), next(ledger, None)
 
 
 def _with_deletions(
