@@ -32,7 +32,7 @@ def test_a_relative_sqlite_path_is_created_beside_the_config_at_the_newest_schem
     tmp_path: Path, store: StateStore
 ) -> None:
     assert (tmp_path / "state" / "deskbridge.db").is_file()
-    assert current(store.engine) == head() == "0004"
+    assert current(store.engine) == head() == "0005"
     tables = set(inspect(store.engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
 
