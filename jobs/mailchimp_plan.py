@@ -22,14 +22,29 @@ deskbridge does not manage are never touched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import (
+    Connection,
+    Text,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from jobs.state import tables as t
+from jobs.state.sql import normalised_json
 from mappings.lists import CompiledList
 
 WITHOUT_CONSENT = frozenset({"unsubscribed", "cleaned"})
@@ -57,12 +72,25 @@ class TagOwners:
                 prefixes.append((tag + ": ", lst))
         return cls(exact, tuple(prefixes))
 
+    @cached_property
+    def digest(self) -> str:
+        """Changes when a tag's list or that list's `on_leave` does: what a diff depends on
+        besides the address's own rows."""
+        owned = sorted(
+            (tag, lst.name, _on_leave(lst)) for tag, lst in (*self.exact.items(), *self.prefixes)
+        )
+        return hashlib.sha256(normalised_json(owned).encode()).hexdigest()[:16]
+
     def owner(self, tag: str) -> CompiledList | None:
         key = tag.casefold()
         found = self.exact.get(key)
         if found is not None:
             return found
         return next((lst for prefix, lst in self.prefixes if key.startswith(prefix)), None)
+
+
+def _on_leave(lst: CompiledList) -> str:
+    return lst.spec.mailchimp.on_leave if lst.spec.mailchimp is not None else "untag"
 
 
 class MemberDiff(NamedTuple):
@@ -96,30 +124,157 @@ class AudienceDiffCounts:
     tagged_by_list: dict[str, int] = field(default_factory=dict)  # members wearing its tags now
 
 
-def diffs(connection: Connection, audience_id: str, owners: TagOwners) -> Iterator[MemberDiff]:
-    """Every address whose audience membership must change, in address order."""
-    w, m = t.mailchimp_wanted.c, t.mailchimp_members.c
-    wanted = connection.execute(
-        select(w.email, w.tags, w.merge, w.status_if_new)
-        .where(w.audience == audience_id)
-        .order_by(w.email)
+PAGE = 2000  # addresses read at a time: the walk holds no cursor open while it writes
+
+
+def diffs(
+    connection: Connection, audience_id: str, owners: TagOwners, *, remember: bool = False
+) -> Iterator[MemberDiff]:
+    """Every address whose audience membership must change, in address order. With `remember`,
+    each address found needing nothing is marked settled (in the caller's transaction), so the
+    next walk skips it while nothing about it changes."""
+    after = ""
+    while True:
+        page = connection.execute(unsettled(audience_id, owners, after).limit(PAGE)).all()
+        if not page:
+            return
+        pending = _pending(connection, audience_id, after, page[-1].email)
+        settled: list[dict[str, str]] = []
+        for row in page:
+            want, have = _wanted_side(row), _ledger_side(row)
+            deletion = pending.get(row.email)
+            diff = member_diff(row.email, want, have, owners, deletion)
+            if diff is not None:
+                yield diff
+            elif have is not None and deletion is None:
+                settled.append({"b_email": row.email, "b_marker": row.marker})
+        if remember and settled:
+            _mark_settled(connection, audience_id, settled)
+        after = page[-1].email
+
+
+def unsettled(audience_id: str, owners: TagOwners, after: str = "") -> Any:
+    """SQL: the addresses of the audience after `after` that the plan must look at, wanted and
+    ledger side by side (NULL where a side has none) with their settled `marker`, in address
+    order. The database leaves out an address whose sides hold alike (the common case), one in
+    the audience that deskbridge never tagged and no list wants, and one whose ledger `settled`
+    equals its marker — the values a walk with `remember` compared in full and found needing
+    nothing, with the tag owners' digest: any change to either side, or to the lists' tags and
+    on_leave, brings it back. An address with a pending archive or erasure is always read."""
+    w, m, e = t.mailchimp_wanted.c, t.mailchimp_members.c, t.mailchimp_erasures.c
+
+    def pending(email: Any) -> Any:
+        return (
+            select(e.email)
+            .where(e.audience == audience_id, e.email == email, e.done_at.is_(None))
+            .exists()
+        )
+
+    def marker(*parts: Any) -> Any:
+        joined: Any = literal(owners.digest, Text)
+        for part in parts:
+            joined = joined + MARKER_SEPARATOR + func.coalesce(part, "")
+        return joined
+
+    same_address = and_(m.audience == w.audience, m.email == w.email)
+    ledger = (m.tags, m.merge, m.pushed, m.status, m.error, m.email.label("held"))
+    have = (m.tags, m.merge, m.pushed, m.status, m.error)
+    wanted_marker = marker(w.tags, w.merge, *have)
+    ledger_marker = marker("", "", *have)
+    held_alike = and_(
+        m.email.is_not(None),
+        m.error.is_(None),
+        _held(m.status, ABSENT | WITHOUT_CONSENT),
+        w.tags == m.tags,
+        or_(w.merge == m.merge, w.merge == "{}"),
     )
-    ledger = connection.execute(
-        select(m.email, m.tags, m.merge, m.pushed, m.status, m.error)
-        .where(m.audience == audience_id)
-        .order_by(m.email)
+    wanted_side = (
+        select(
+            w.email.label("email"),
+            w.tags.label("want_tags"),
+            w.merge.label("want_merge"),
+            w.status_if_new,
+            *ledger,
+            wanted_marker.label("marker"),
+        )
+        .select_from(t.mailchimp_wanted.outerjoin(t.mailchimp_members, same_address))
+        .where(
+            w.audience == audience_id,
+            w.email > after,
+            or_(~or_(held_alike, _is(m.settled, wanted_marker)), pending(w.email)),
+        )
     )
+    ledger_only = (
+        select(
+            m.email.label("email"),
+            null(),
+            null(),
+            null(),
+            *ledger,
+            ledger_marker.label("marker"),
+        )
+        .select_from(t.mailchimp_members.outerjoin(t.mailchimp_wanted, same_address))
+        .where(
+            m.audience == audience_id,
+            m.email > after,
+            w.email.is_(None),
+            or_(and_(m.pushed != "[]", ~_is(m.settled, ledger_marker)), pending(m.email)),
+        )
+    )
+    return union_all(wanted_side, ledger_only).order_by("email")
+
+
+MARKER_SEPARATOR = "\x1f"  # JSON text never holds it unescaped
+
+
+def _is(column: Any, value: Any) -> Any:
+    """SQL: `column` equals `value`, false (never NULL) when the column is NULL."""
+    return and_(column.is_not(None), column == value)
+
+
+def _pending(connection: Connection, audience_id: str, after: str, last: str) -> dict[str, str]:
+    """The pending archives and erasures of addresses after `after` up to `last`."""
     e = t.mailchimp_erasures.c
-    pending = connection.execute(
-        select(e.email, e.action)
-        .where(e.audience == audience_id, e.done_at.is_(None))
-        .order_by(e.email)
+    query = select(e.email, e.action).where(
+        e.audience == audience_id, e.done_at.is_(None), e.email > after, e.email <= last
     )
-    joined = _merge_join(iter(wanted), iter(ledger))
-    for email, want, have, deletion in _with_deletions(joined, iter(pending)):
-        diff = member_diff(email, want, have, owners, deletion)
-        if diff is not None:
-            yield diff
+    return {email: action for email, action in connection.execute(query)}
+
+
+def _mark_settled(connection: Connection, audience_id: str, rows: list[dict[str, str]]) -> None:
+    m = t.mailchimp_members.c
+    connection.execute(
+        update(t.mailchimp_members)
+        .where(m.audience == audience_id, m.email == bindparam("b_email"))
+        .values(settled=bindparam("b_marker")),
+        rows,
+    )
+
+
+class _Wanted(NamedTuple):
+    tags: str
+    merge: str
+    status_if_new: str
+
+
+class _Ledger(NamedTuple):
+    tags: str
+    merge: str
+    pushed: str
+    status: str | None
+    error: str | None
+
+
+def _wanted_side(row: Any) -> _Wanted | None:
+    return (
+        None if row.want_tags is None else _Wanted(row.want_tags, row.want_merge, row.status_if_new)
+    )
+
+
+def _ledger_side(row: Any) -> _Ledger | None:
+    if row.held is None:
+        return None
+    return _Ledger(row.tags, row.merge, row.pushed, row.status, row.error)
 
 
 def member_diff(
@@ -207,9 +362,10 @@ def member_diff(
 def count(
     connection: Connection, audience_id: str, owners: TagOwners, lists: Sequence[CompiledList]
 ) -> AudienceDiffCounts:
-    """The plan's figures for one audience, and what the blast-radius guard needs."""
+    """The plan's figures for one audience, and what the blast-radius guard needs; marks the
+    addresses found settled (see `diffs`)."""
     counts = AudienceDiffCounts()
-    for diff in diffs(connection, audience_id, owners):
+    for diff in diffs(connection, audience_id, owners, remember=True):
         if diff.deletion is not None:
             erase = diff.deletion == "erase"
             counts.erasures += erase
@@ -324,33 +480,8 @@ def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
     return all(have.get(key, "") == value for key, value in want.items())
 
 
-def _merge_join(wanted: Iterator[Any], ledger: Iterator[Any]) -> Iterator[tuple[str, Any, Any]]:
-    """(email, wanted row or None, ledger row or None) for every address of either side."""
-    want, have = next(wanted, None), next(ledger, None)
-    while want is not None or have is not None:
-        if have is None or (want is not None and want.email < have.email):
-            assert want is not None
-            yield want.email, want, None
-            want = next(wanted, None)
-        elif want is None or have.email < want.email:
-            yield have.email, None, have
-            have = next(ledger, None)
-        else:
-            yield want.email, want, have
-            want, have = next(wanted, None), next(ledger, None)
-
-
-def _with_deletions(
-    joined: Iterator[tuple[str, Any, Any]], pending: Iterator[Any]
-) -> Iterator[tuple[str, Any, Any, str | None]]:
-    """The joined addresses, each with its pending deletion's action (or None). A pending
-    address on neither side is left out: it is not in the audience (see `settle_absent`)."""
-    deletion = next(pending, None)
-    for email, want, have in joined:
-        while deletion is not None and deletion.email < email:
-            deletion = next(pending, None)
-        action = None
-        if deletion is not None and deletion.email == email:
-            action = deletion.action
-            deletion = next(pending, None)
-        yield email, want, have, action
+def settle(connection: Connection, audience_id: str, owners: TagOwners) -> None:
+    """After an apply: mark the addresses it settled, so that the next plan does not read them
+    again (those still to do stay unmarked)."""
+    for _diff in diffs(connection, audience_id, owners, remember=True):
+        pass

@@ -446,6 +446,8 @@ def _apply(run: Run) -> None:
                     if only is not None:
                         diffs = _only(diffs, owners, only)
                     result = applier.run(diffs)
+                with run.store.engine.begin() as connection:
+                    mailchimp_plan.settle(connection, audience.audience_id, owners)
                 remember_push(
                     run.store,
                     audience.audience_id,

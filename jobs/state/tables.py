@@ -119,6 +119,8 @@ mailchimp_members = Table(
     Column("status", String(16), nullable=True),
     Column("error", Text, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
+    # The values the plan last compared and found needing nothing (jobs.mailchimp_plan.unsettled)
+    Column("settled", Text, nullable=True),
 )
 
 # What the lists want Mailchimp to have, per audience id and address: the tags (JSON list) and
