@@ -30,8 +30,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent  # type: ignore[import-untyped]
-from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from jobs.commands import CommandFailed, Session, open_session, run_session
 from jobs.health import HealthServer

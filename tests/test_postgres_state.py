@@ -186,15 +186,7 @@ ORDERED_APART = ["a.b@x.test", "a_b@x.test"]  # Python: "." < "_"; en-US: "_" be
     "database",
     [
         "postgres_url",
-        pytest.param(
-            "postgres_icu_url",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="jobs/mailchimp_plan.py diffs() merge-joins rows ordered by the database's"
-                " collation (ORDER BY email) with Python's str order; needs ORDER BY email"
-                ' COLLATE "C" on PostgreSQL (jobs.state.sql.in_codepoint_order)',
-            ),
-        ),
+        "postgres_icu_url",
     ],
 )
 def test_the_mailchimp_plan_joins_addresses_whatever_the_database_collation(
