@@ -65,6 +65,9 @@ class AudienceApply:
     now: int
     withheld: frozenset[str]  # lists whose removals the blast-radius guard holds back
     on_error: ErrorSink
+    # hears how many members each call settled, once its outcome is stored (progress, and the
+    # place a stop request ends the apply)
+    on_stored: Callable[[int], None] = lambda n: None
     result: DestinationResult = field(init=False)
     # (status_if_new, "add" | "update") -> diffs: a batch of one kind costs one call
     _upserts: dict[tuple[str, str], list[MemberDiff]] = field(
@@ -140,6 +143,7 @@ class AudienceApply:
                 self.result.failed += 1
             self.on_error(f"{self.audience_id}/{diff.email}", why, permanent)
         self._write(rows)
+        self.on_stored(len(batch))
         for diff in tagged:
             for tag in diff.add_tags:
                 self._queue(self._adds, tag, diff.email, add=True)
@@ -197,6 +201,7 @@ class AudienceApply:
             self.on_error(f"{self.audience_id}/{problem.email}", problem.reason, False)
         self.result.done += len(settled)
         self._set_tag(tag, [e.strip().lower() for e in settled], add)
+        self.on_stored(len(emails))
 
     def _set_tag(self, tag: str, emails: list[str], add: bool) -> None:
         if not emails:

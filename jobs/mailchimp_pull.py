@@ -18,7 +18,7 @@ evaluation (their `mailchimp.status` changed, and `unsubscribed_field` may need 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -128,8 +128,10 @@ def pull_members(
     now: int,
     *,
     full: bool = False,
+    on_page: Callable[[int], None] = lambda n: None,
 ) -> MailchimpPullCounts:
-    """Read the audience's (changed) members into the ledger; see the module's docstring."""
+    """Read the audience's (changed) members into the ledger; see the module's docstring.
+    `on_page` hears how many members each stored page held."""
     counts = MailchimpPullCounts()
     managed = sorted(set(merge_tags))
     stored = None if full else store.cursor(since_cursor(audience_id))
@@ -144,6 +146,7 @@ def pull_members(
                 )
             counts.members += len(page.members)
             counts.pages += 1
+            on_page(len(page.members))
     next_since = min(walk.next_since for walk in walks)
     store.set_cursor(since_cursor(audience_id), next_since.isoformat(), now)
     store.set_cursor(push_cursor(audience_id), "", now)

@@ -87,17 +87,30 @@ def pull(
     *,
     full: bool = False,
     user_updated_at_read: bool = True,
+    on_page: Callable[[int], None] = lambda n: None,
 ) -> PullCounts:
     """Pull users, tickets and ratings changed since the stored cursors (or all, with `full`).
 
     `user_updated_at_read`: whether a user whose only change is `updated_at` needs evaluating
-    (see `jobs.state.pages.save_page`).
+    (see `jobs.state.pages.save_page`). `on_page` hears how many records each stored page held
+    (a progress bar, and the place a stop request ends the pull: the page is stored by then).
     """
     counts = PullCounts()
     users, tickets = zendesk.users_since, zendesk.tickets_since
-    _export(users, USERS_CURSOR, user_row, store, run_id, now, full, counts, user_updated_at_read)
-    _export(tickets, TICKETS_CURSOR, ticket_row, store, run_id, now, full, counts)
-    _ratings(zendesk, store, run_id, now, full, counts)
+    _export(
+        users,
+        USERS_CURSOR,
+        user_row,
+        store,
+        run_id,
+        now,
+        full,
+        counts,
+        on_page,
+        user_updated_at_read,
+    )
+    _export(tickets, TICKETS_CURSOR, ticket_row, store, run_id, now, full, counts, on_page)
+    _ratings(zendesk, store, run_id, now, full, counts, on_page)
     return counts
 
 
@@ -110,6 +123,7 @@ def _export(
     now: int,
     full: bool,
     counts: PullCounts,
+    stored_page: Callable[[int], None],
     user_updated_at_read: bool = True,
 ) -> None:
     def on_page(page: ExportPage) -> None:
@@ -118,6 +132,7 @@ def _export(
         save_page(store, rows, cursor, now, user_updated_at_read=user_updated_at_read)
         counts.pages += 1
         _count(rows, counts)
+        stored_page(len(page.records))
 
     stored = None if full else store.cursor(cursor_name)
     if stored is None:
@@ -133,6 +148,7 @@ def _ratings(
     now: int,
     full: bool,
     counts: PullCounts,
+    on_page: Callable[[int], None],
 ) -> None:
     """Ratings since the newest stored one (its second again: a repeat is harmless), in chunks;
     the resume point moves only once every chunk is stored, as the list has no cursor of ours."""
@@ -145,6 +161,7 @@ def _ratings(
         save_page(store, rows, None, now)
         _count(rows, counts)
         newest = max([newest, *(row.created_at for row in rows)])
+        on_page(len(chunk))
     if newest != since or stored is None:
         store.set_cursor(RATINGS_SINCE, str(newest), now)
 

@@ -196,7 +196,7 @@ def reads_user_updated_at(config: Config) -> bool:
 
 
 def _pull(run: Run) -> None:
-    with _timed(run, "pull zendesk"), run.progress.stage("pull from Zendesk"):
+    with _timed(run, "pull zendesk"), run.progress.stage("pull from Zendesk") as stage:
         counts = pull(
             run.services.zendesk,
             run.store,
@@ -204,6 +204,7 @@ def _pull(run: Run) -> None:
             run.now,
             full=run.options.full,
             user_updated_at_read=reads_user_updated_at(run.config),
+            on_page=stage.advance,
         )
     run.report.plan.pulled = counts.as_counts()
     if counts.set_aside:
@@ -217,7 +218,7 @@ def _pull(run: Run) -> None:
     mailchimp = run.services.mailchimp
     if mailchimp is None:
         return
-    with _timed(run, "pull mailchimp"), run.progress.stage("read Mailchimp audiences"):
+    with _timed(run, "pull mailchimp"), run.progress.stage("read Mailchimp audiences") as stage:
         for audience_id in sorted(set(run.targets.audiences.values())):
             merge_tags = {
                 tag
@@ -232,6 +233,7 @@ def _pull(run: Run) -> None:
                 run.run_id,
                 run.now,
                 full=run.options.full,
+                on_page=stage.advance,
             )
             run.report.plan.pulled[f"mailchimp_members:{audience_id}"] = read.members
             run.report.plan.pulled["consent_changes"] = (
@@ -422,7 +424,7 @@ def _apply(run: Run) -> None:
         w.list for w in run.report.plan.warnings if w.kind == "blast_radius" and w.list
     )
     if mailchimp is not None:
-        with _timed(run, "apply mailchimp"), run.progress.stage("push to Mailchimp"):
+        with _timed(run, "apply mailchimp"), run.progress.stage("push to Mailchimp") as stage:
             for audience in run.report.plan.mailchimp:
                 lists = _lists_of(run.mappings, run.targets, audience.audience_id)
                 if only is not None and only not in {lst.name for lst in lists}:
@@ -439,6 +441,7 @@ def _apply(run: Run) -> None:
                     run.now,
                     withheld,
                     run.error("apply"),
+                    stage.advance,
                 )
                 started = datetime.now(UTC)
                 with run.store.engine.connect() as connection:
