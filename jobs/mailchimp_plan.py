@@ -34,11 +34,14 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    delete,
     func,
+    insert,
     literal,
     null,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -128,14 +131,21 @@ PAGE = 2000  # addresses read at a time: the walk holds no cursor open while it 
 
 
 def diffs(
-    connection: Connection, audience_id: str, owners: TagOwners, *, remember: bool = False
+    connection: Connection,
+    audience_id: str,
+    owners: TagOwners,
+    *,
+    remember: bool = False,
+    planned_only: bool = False,
 ) -> Iterator[MemberDiff]:
     """Every address whose audience membership must change, in address order. With `remember`,
     each address found needing nothing is marked settled (in the caller's transaction), so the
-    next walk skips it while nothing about it changes."""
+    next walk skips it while nothing about it changes. `planned_only`: only the addresses of
+    the plan's diffs (`planned`)."""
     after = ""
     while True:
-        page = connection.execute(unsettled(audience_id, owners, after).limit(PAGE)).all()
+        query = unsettled(audience_id, owners, after, planned_only=planned_only)
+        page = connection.execute(query.limit(PAGE)).all()
         if not page:
             return
         pending = _pending(connection, audience_id, after, page[-1].email)
@@ -153,15 +163,20 @@ def diffs(
         after = page[-1].email
 
 
-def unsettled(audience_id: str, owners: TagOwners, after: str = "") -> Any:
+def unsettled(
+    audience_id: str, owners: TagOwners, after: str = "", *, planned_only: bool = False
+) -> Any:
     """SQL: the addresses of the audience after `after` that the plan must look at, wanted and
     ledger side by side (NULL where a side has none) with their settled `marker`, in address
     order. The database leaves out an address whose sides hold alike (the common case), one in
     the audience that deskbridge never tagged and no list wants, and one whose ledger `settled`
     equals its marker — the values a walk with `remember` compared in full and found needing
     nothing, with the tag owners' digest: any change to either side, or to the lists' tags and
-    on_leave, brings it back. An address with a pending archive or erasure is always read."""
+    on_leave, brings it back. An address with a pending archive or erasure is always read.
+    `planned_only`: only the addresses of the plan's diffs (`planned`)."""
     w, m, e = t.mailchimp_wanted.c, t.mailchimp_members.c, t.mailchimp_erasures.c
+    p = t.mailchimp_planned.c
+    in_plan = select(p.email).where(p.audience == audience_id)
 
     def pending(email: Any) -> Any:
         return (
@@ -201,6 +216,7 @@ def unsettled(audience_id: str, owners: TagOwners, after: str = "") -> Any:
         .where(
             w.audience == audience_id,
             w.email > after,
+            w.email.in_(in_plan) if planned_only else true(),
             or_(~or_(held_alike, _is(m.settled, wanted_marker)), pending(w.email)),
         )
     )
@@ -217,6 +233,7 @@ def unsettled(audience_id: str, owners: TagOwners, after: str = "") -> Any:
         .where(
             m.audience == audience_id,
             m.email > after,
+            m.email.in_(in_plan) if planned_only else true(),
             w.email.is_(None),
             or_(and_(m.pushed != "[]", ~_is(m.settled, ledger_marker)), pending(m.email)),
         )
@@ -365,7 +382,15 @@ def count(
     """The plan's figures for one audience, and what the blast-radius guard needs; marks the
     addresses found settled (see `diffs`)."""
     counts = AudienceDiffCounts()
+    p = t.mailchimp_planned.c
+    connection.execute(delete(t.mailchimp_planned).where(p.audience == audience_id))
+    kept: list[dict[str, str]] = []
     for diff in diffs(connection, audience_id, owners, remember=True):
+        if _needs_a_call(diff):
+            kept.append({"audience": audience_id, "email": diff.email, "diff": _encoded(diff)})
+            if len(kept) >= PAGE:
+                connection.execute(insert(t.mailchimp_planned), kept)
+                kept = []
         if diff.deletion is not None:
             erase = diff.deletion == "erase"
             counts.erasures += erase
@@ -387,8 +412,47 @@ def count(
             leaving.add(diff.archive_for)
         for owner in leaving:
             counts.removals_by_list[owner] = counts.removals_by_list.get(owner, 0) + 1
+    if kept:
+        connection.execute(insert(t.mailchimp_planned), kept)
     counts.tagged_by_list = _tagged_by_list(connection, audience_id, owners, lists)
     return counts
+
+
+def planned(connection: Connection, audience_id: str) -> Iterator[MemberDiff]:
+    """The diffs the plan (`count`) kept for the apply, in address order: those that need a
+    call (a diff that only reports kept consent or a refusal needs none)."""
+    p = t.mailchimp_planned.c
+    after = ""
+    while True:
+        page = connection.execute(
+            select(p.email, p.diff)
+            .where(p.audience == audience_id, p.email > after)
+            .order_by(p.email)
+            .limit(PAGE)
+        ).all()
+        if not page:
+            return
+        for row in page:
+            yield _decoded(row.diff)
+        after = page[-1].email
+
+
+def _needs_a_call(diff: MemberDiff) -> bool:
+    return bool(
+        diff.deletion or diff.upsert or diff.add_tags or diff.remove_tags or diff.archive_for
+    )
+
+
+def _encoded(diff: MemberDiff) -> str:
+    return normalised_json(diff._asdict())
+
+
+def _decoded(text: str) -> MemberDiff:
+    fields = json.loads(text)
+    for name in ("add_tags", "known_tags", "known_pushed"):
+        fields[name] = tuple(fields[name])
+    fields["remove_tags"] = tuple((tag, owner) for tag, owner in fields["remove_tags"])
+    return MemberDiff(**fields)
 
 
 def _tagged_by_list(
@@ -481,7 +545,9 @@ def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
 
 
 def settle(connection: Connection, audience_id: str, owners: TagOwners) -> None:
-    """After an apply: mark the addresses it settled, so that the next plan does not read them
-    again (those still to do stay unmarked)."""
-    for _diff in diffs(connection, audience_id, owners, remember=True):
+    """After an apply: mark the planned addresses it settled, so that the next plan does not
+    read them again (those still to do stay unmarked), and forget the plan."""
+    for _diff in diffs(connection, audience_id, owners, remember=True, planned_only=True):
         pass
+    p = t.mailchimp_planned.c
+    connection.execute(delete(t.mailchimp_planned).where(p.audience == audience_id))

@@ -445,7 +445,7 @@ def _apply(run: Run) -> None:
                 )
                 started = datetime.now(UTC)
                 with run.store.engine.connect() as connection:
-                    diffs = mailchimp_plan.diffs(connection, audience.audience_id, owners)
+                    diffs = mailchimp_plan.planned(connection, audience.audience_id)
                     if only is not None:
                         diffs = _only(diffs, owners, only)
                     result = applier.run(diffs)

@@ -293,3 +293,28 @@ def test_a_synced_audience_reads_nothing(connection: Connection) -> None:
     untouched = {**held, "pushed": "[]"}
     _store(connection, AUDIENCE, "bob@example.org", (None, untouched, None, False))
     assert list(connection.execute(mailchimp_plan.unsettled(AUDIENCE, OWNERS))) == []
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(addresses, min_size=len(EMAILS), max_size=len(EMAILS)))
+def test_the_plan_keeps_for_the_apply_exactly_the_diffs_that_need_a_call(
+    connection: Connection, ours: list[tuple[Any, ...]]
+) -> None:
+    _clear(connection)
+    connection.execute(delete(t.mailchimp_planned))
+    specs = dict(zip(EMAILS, ours, strict=True))
+    for email, spec in specs.items():
+        _store(connection, AUDIENCE, email, spec)
+    mailchimp_plan.count(connection, AUDIENCE, OWNERS, [])
+    calls = [
+        diff
+        for diff in _reference(specs, OWNERS)
+        if diff.deletion or diff.upsert or diff.add_tags or diff.remove_tags or diff.archive_for
+    ]
+    assert list(mailchimp_plan.planned(connection, AUDIENCE)) == calls
+    mailchimp_plan.settle(connection, AUDIENCE, OWNERS)
+    assert list(mailchimp_plan.planned(connection, AUDIENCE)) == []

@@ -136,6 +136,16 @@ mailchimp_wanted = Table(
     Column("status_if_new", String(16), nullable=False),
 )
 
+# The Mailchimp plan's diffs that need a call, per audience id and address (JSON, see
+# jobs.mailchimp_plan.planned): written by the plan, read by the apply, cleared after it.
+mailchimp_planned = Table(
+    "mailchimp_planned",
+    metadata,
+    Column("audience", String(64), primary_key=True),
+    Column("email", String(EMAIL), primary_key=True),
+    Column("diff", Text, nullable=False),
+)
+
 # Customers deleted in Zendesk, to archive or erase ([mailchimp] deleted_users) in each managed
 # audience: planned by the evaluation, done (`done_at`) once Mailchimp no longer holds them.
 mailchimp_erasures = Table(

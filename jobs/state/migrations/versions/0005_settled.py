@@ -1,4 +1,5 @@
-"""What the plan last found settled for a Mailchimp member: `mailchimp_members.settled`.
+"""What the plan last found settled for a Mailchimp member: `mailchimp_members.settled`; and
+the plan's diffs kept for the apply: `mailchimp_planned`.
 
 The plan writes there, for an address it compared in full and found needing nothing, the values
 it compared (see `jobs.mailchimp_plan.unsettled`); the next plan skips the address while they
@@ -20,10 +21,20 @@ branch_labels = None
 depends_on = None
 
 
+EMAIL = 320
+
+
 def upgrade() -> None:
     op.add_column("mailchimp_members", sa.Column("settled", sa.Text, nullable=True))
+    op.create_table(
+        "mailchimp_planned",
+        sa.Column("audience", sa.String(64), primary_key=True),
+        sa.Column("email", sa.String(EMAIL), primary_key=True),
+        sa.Column("diff", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mailchimp_planned")
     with op.batch_alter_table("mailchimp_members") as batch:
         batch.drop_column("settled")
