@@ -50,6 +50,7 @@ class MemberSource(Protocol):
 class MailchimpPullCounts:
     members: int = 0
     pages: int = 0
+    walks: int = 0  # member listings (each at least one call), see `reads`
     consent_changes: int = 0
 
 
@@ -138,6 +139,7 @@ def pull_members(
     since = datetime.fromisoformat(stored) if stored else None
     pushed = PushWindow.decoded(store.cursor(push_cursor(audience_id)))
     walks = reads(mailchimp, audience_id, since, pushed)
+    counts.walks = len(walks)
     for walk in walks:
         for page in walk:
             with store.engine.begin() as connection:

@@ -236,6 +236,7 @@ def _pull(run: Run) -> None:
                 on_page=stage.advance,
             )
             run.report.plan.pulled[f"mailchimp_members:{audience_id}"] = read.members
+            run.report.plan.pulled[f"mailchimp_walks:{audience_id}"] = read.walks
             run.report.plan.pulled["consent_changes"] = (
                 run.report.plan.pulled.get("consent_changes", 0) + read.consent_changes
             )
