@@ -25,7 +25,13 @@ ERRORS_SHOWN = 10  # per run in `print_runs`
 MAILCHIMP_COLUMNS = (
     "adds updates tag+ tag- archives erasures consent_kept withheld unsubscribed rejected"
 )
-STATUS_STYLE = {"succeeded": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
+STATUS_STYLE = {
+    "succeeded": "green",
+    "partial": "yellow",
+    "stopped": "yellow",
+    "failed": "red",
+    "running": "cyan",
+}
 
 
 def iso(seconds: int | float) -> str:

@@ -127,7 +127,7 @@ class RunReport:
     run_id: int | None
     plan: Plan
     results: list[DestinationResult] = field(default_factory=list)
-    status: str = "succeeded"  # succeeded | partial | failed
+    status: str = "succeeded"  # succeeded | partial | stopped | failed
     error: str | None = None  # why the run failed
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
     calls: dict[str, int] = field(default_factory=dict)  # requests per service
