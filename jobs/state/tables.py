@@ -208,7 +208,8 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started_at", BigInteger, nullable=False),
     Column("finished_at", BigInteger, nullable=True),
-    Column("status", String(16), nullable=False),  # running | succeeded | partial | stopped | failed
+    # running | succeeded | partial | stopped | failed
+    Column("status", String(16), nullable=False),
     Column("dry_run", Boolean, nullable=False),
     Column("full", Boolean, nullable=False),
     Column("counts", Text, nullable=False),
