@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import URL, Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 URL_VARIABLE = "DESKBRIDGE_TEST_POSTGRES_URL"
@@ -104,6 +105,9 @@ def postgres_icu_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
+DROP_ATTEMPTS = 20
+
+
 @contextmanager
 def _fresh_database(request: pytest.FixtureRequest, options: str = "") -> Iterator[str]:
     server = _probe()
@@ -116,11 +120,24 @@ def _fresh_database(request: pytest.FixtureRequest, options: str = "") -> Iterat
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" {options}'))
         yield server.url.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            # FORCE: a connection the test left open (a killed child's, say) must not keep it
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop(admin: Engine, name: str) -> None:
+    """Drop a test's database. FORCE: a connection the test left open (a killed child's, say)
+    must not keep it. A role that is not a superuser may not end an autovacuum worker busy in
+    the database, which refuses the FORCE: such a worker finishes soon, so try again."""
+    for attempt in range(DROP_ATTEMPTS):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            if attempt == DROP_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

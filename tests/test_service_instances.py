@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import URL, create_engine, make_url, text
 
 from tests.test_service_run import (
     Service,
@@ -36,7 +36,10 @@ def shared(
     """A config on the reset sandbox whose state store is the fresh PostgreSQL database."""
     url = make_url(postgres_url)
     env = service_env(DESKBRIDGE_HEALTH__ENABLED="false")
-    config = world.config(state_url=url.set(password=None).render_as_string(hide_password=False))
+    without_password = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )
+    config = world.config(state_url=without_password.render_as_string(hide_password=False))
     if url.password is not None:
         env[PASSWORD_VARIABLE] = str(url.password)
         text_ = config.read_text(encoding="utf-8")

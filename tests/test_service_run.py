@@ -32,7 +32,7 @@ import jobs.connections
 from jobs import commands
 from jobs.demo import SECRETS, write_config
 from jobs.metrics import Metrics
-from jobs.progress import Progress
+from jobs.progress import Progress, Stage
 from jobs.sync import EXIT_OK, SyncOptions, exit_code
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
@@ -406,25 +406,35 @@ def test_a_health_port_out_of_range_is_a_usage_error(
     assert f"expected a port from 0 to 65535, got {port!r}" in capsys.readouterr().err
 
 
-def test_a_stop_asked_during_the_evaluation_ends_the_run_after_a_stored_page(
-    undisturbed: dict[str, Any], fresh: World
+class StageWatch(Progress):
+    """A quiet progress that knows which stage runs, to ask for a stop in that one."""
+
+    current = ""
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Stage]:
+        self.current = name
+        with super().stage(name, total) as stage:
+            yield stage
+
+
+@pytest.mark.parametrize(
+    "stage",
+    ["pull from Zendesk", "read Mailchimp audiences", "evaluate profiles", "push to Mailchimp"],
+)
+def test_a_stop_asked_during_a_stage_ends_the_run_after_a_stored_page(
+    undisturbed: dict[str, Any], fresh: World, stage: str
 ) -> None:
     config = fresh.config()
-    asked = iter([False])  # not at the stop point after the pull: at the first page evaluated
-
-    def should_stop() -> bool:
-        return next(asked, True)
-
+    progress = StageWatch(None, should_stop=lambda: progress.current == stage)
     session = commands.open_session(str(config), window_seconds=60 / TIME_SCALE)
     try:
-        progress = Progress(None, should_stop=should_stop)
         report = commands.run_session(session, SyncOptions(), progress, Metrics(), "test")
     finally:
         session.close()
     assert report.status == "stopped"
-    assert report.error is not None and "'evaluate profiles'" in report.error
+    assert report.error is not None and f"'{stage}'" in report.error, report.error
     assert exit_code(report) == EXIT_OK
-    assert report.results == []  # nothing applied
     assert sync(config) == EXIT_OK
     assert [status for _, status, _, _ in stored_runs(config)] == ["stopped", "succeeded"]
     assert differences(undisturbed, final_state(fresh.sandbox.url)) == []
