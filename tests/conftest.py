@@ -16,6 +16,7 @@ from tests.postgres import postgres_icu_url as postgres_icu_url
 from tests.postgres import postgres_url as postgres_url
 from tests.postgres import pytest_terminal_summary as pytest_terminal_summary
 from tests.postgres import state_url as state_url
+from tests.postgres import store as store
 
 ZENDESK_EMAIL = "admin@example.com"
 ZENDESK_TOKEN = "sandbox-token"

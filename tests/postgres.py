@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from jobs.state import StateStore
+
 URL_VARIABLE = "DESKBRIDGE_TEST_POSTGRES_URL"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CONNECT_TIMEOUT = 3  # seconds: an absent server must not slow the suite down
@@ -147,6 +149,14 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'state.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def store(state_url: str) -> Iterator[StateStore]:
+    """An empty state store, opened: on SQLite, then on PostgreSQL."""
+    opened = StateStore.open(state_url)
+    yield opened
+    opened.close()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from jobs.state import StateStore
 from jobs.state.outbox import Write, mark_done, mark_failed, open_writes, plan
 
 NOW = 1_795_000_000
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
 
 
 def write(record: str, destination: str = "zendesk") -> Write:

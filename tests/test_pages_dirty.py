@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import delete, select
 
 from jobs.state import StateStore
@@ -17,13 +16,6 @@ from jobs.zendesk_records import RatingRow, TicketRow, UserRow, content_hash
 Row = UserRow | TicketRow | RatingRow
 
 NOW = 1_795_000_000
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
 
 
 def user(user_id: int, *, updated_at: int = 1, vip: bool = False) -> UserRow:

@@ -23,7 +23,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, insert, inspect, 
 from sqlalchemy.engine import make_url
 
 from jobs import commands, mailchimp_plan
-from jobs.demo import SECRETS, write_config
+from jobs.demo import write_config
 from jobs.mailchimp_plan import TagOwners
 from jobs.state import StateStore
 from jobs.state import tables as t
@@ -32,11 +32,9 @@ from jobs.state.pages import mark_dirty
 from jobs.state.sql import STREAM_ROWS, in_codepoint_order, streamed
 from jobs.state.tables import metadata
 from jobs.sync import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, SyncOptions
-from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from tests.test_sync import USERS, next_seq, sync, writes_since
+from tests.test_sync import demo_sandbox, next_seq, sync, writes_since
 
-TIME_SCALE = 30.0
 PASSWORD_VARIABLE = "DESKBRIDGE_TEST_STATE_PASSWORD"
 
 
@@ -85,11 +83,7 @@ def test_the_migrations_go_down_to_nothing_and_up_again(engine: Engine) -> None:
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    with SandboxServer(
-        SandboxConfig(users=USERS, seed=11, rate_limits="off", time_scale=TIME_SCALE)
-    ) as server:
+    with demo_sandbox(monkeypatch) as server:
         yield server
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-
-import pytest
 
 from jobs.profiles import assemble, profiles, satisfaction_facts, ticket_facts
 from jobs.pull import pull
@@ -81,13 +78,6 @@ def test_a_profile_joins_the_user_part_with_its_facts() -> None:
     assert profile["tickets"]["open_count"] == 1
     assert profile["satisfaction"]["last_score"] == "good"
     assert profile["mailchimp"] == {"status": {"Retail": "x"}}
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
 
 
 def seconds(text: str) -> int:

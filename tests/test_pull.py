@@ -35,13 +35,6 @@ def sandbox(server: SandboxServer) -> SandboxServer:
     return server
 
 
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
-
-
 def connect(server: SandboxServer) -> ZendeskConnector:
     connector: ZendeskConnector = zendesk_connector(server, window_seconds=60 / TIME_SCALE)
     return connector

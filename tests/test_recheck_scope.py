@@ -5,7 +5,6 @@ the first whole second at which the outcome can change."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -37,13 +36,6 @@ def mappings() -> Mappings:
     loaded, problems = check_files({"config.toml": CONFIG})
     assert loaded is not None, problems
     return loaded.mappings
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
 
 
 def add_profile(

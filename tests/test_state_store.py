@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ from jobs.state.migrate import current, head
 from jobs.state.tables import metadata
 
 NOW = 1_795_000_000
-
-
-@pytest.fixture
-def store(state_url: str) -> Iterator[StateStore]:
-    opened = StateStore.open(state_url)
-    yield opened
-    opened.close()
 
 
 def test_a_relative_sqlite_path_is_created_beside_the_config(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,20 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PLAN_SECTIONS = ("lists", "zendesk", "mailchimp", "surveys", "csv")
 
 
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+@contextmanager
+def demo_sandbox(monkeypatch: pytest.MonkeyPatch, seed: int = 11) -> Iterator[SandboxServer]:
+    """A sandbox of its own (USERS customers, time-scaled), the demo's secrets in the
+    environment: the sync tests mutate what they sync against."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    with SandboxServer(
-        SandboxConfig(users=USERS, seed=11, rate_limits="off", time_scale=TIME_SCALE)
-    ) as server:
+    config = SandboxConfig(users=USERS, seed=seed, rate_limits="off", time_scale=TIME_SCALE)
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    with demo_sandbox(monkeypatch) as server:
         yield server
 
 

@@ -13,17 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from jobs.demo import SECRETS, write_config
+from jobs.demo import write_config
 from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.sync import EXIT_OK, EXIT_PARTIAL
-from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from tests.sandbox_helpers import control, state
-from tests.test_sync import next_seq, sync, writes_since
+from tests.test_sync import TIME_SCALE, demo_sandbox, next_seq, sync, writes_since
 
-USERS = 400
-TIME_SCALE = 30.0  # Zendesk's exports hold back the last minute: here, two real seconds
 DELETED = 12  # few enough that "leave" stays under the blast-radius guard
 AUDIENCE = "Retail Customers"
 CONFIGURED = "Retail customers"
@@ -32,11 +29,7 @@ FINISHED = (EXIT_OK, EXIT_PARTIAL)  # partial: the sandbox seeds addresses Mailc
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    with SandboxServer(
-        SandboxConfig(users=USERS, seed=11, rate_limits="off", time_scale=TIME_SCALE)
-    ) as server:
+    with demo_sandbox(monkeypatch) as server:
         yield server
 
 

@@ -15,15 +15,14 @@ import requests
 from sqlalchemy import select
 
 from jobs import mailchimp_pull
-from jobs.demo import SECRETS, write_config
+from jobs.demo import write_config
 from jobs.mailchimp_pull import PushWindow, reads
 from jobs.state import StateStore
 from jobs.state import tables as t
 from jobs.sync import EXIT_OK, EXIT_PARTIAL
-from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from tests.sandbox_helpers import control, state
-from tests.test_sync import next_seq, sync
+from tests.test_sync import demo_sandbox, next_seq, sync
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -94,17 +93,10 @@ def test_a_window_already_behind_the_cursor_is_ignored() -> None:
 
 # --- against the sandbox -----------------------------------------------------------------------
 
-USERS = 400
-TIME_SCALE = 30.0
-
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    with SandboxServer(
-        SandboxConfig(users=USERS, seed=23, rate_limits="off", time_scale=TIME_SCALE)
-    ) as server:
+    with demo_sandbox(monkeypatch, seed=23) as server:
         yield server
 
 
