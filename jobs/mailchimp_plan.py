@@ -3,8 +3,9 @@
 Both sides are in the store: `mailchimp_wanted` (from the evaluation) and the ledger
 `mailchimp_members` (read back from Mailchimp, and kept up to date by every push), with the
 pending archives and erasures of customers deleted in Zendesk (`mailchimp_erasures`). They are
-walked together in address order, so the plan streams and its memory does not grow with the
-audience. For each address:
+joined in the database and read a page of addresses at a time, so the plan's memory does not
+grow with the audience; the database leaves out the addresses known to need nothing
+(`unsettled`). For each address it reads:
 
 - a customer deleted in Zendesk, in the audience: archived or erased, and nothing else (a
   deletion request is never held back by the blast-radius guard); one no longer in the audience
@@ -192,8 +193,8 @@ def unsettled(
         return joined
 
     same_address = and_(m.audience == w.audience, m.email == w.email)
-    ledger = (m.tags, m.merge, m.pushed, m.status, m.error, m.email.label("held"))
     have = (m.tags, m.merge, m.pushed, m.status, m.error)
+    ledger = (*have, m.email.label("held"))
     wanted_marker = marker(w.tags, w.merge, *have)
     ledger_marker = marker("", "", *have)
     held_alike = and_(
@@ -299,8 +300,6 @@ def member_diff(
 ) -> MemberDiff | None:
     """What one address needs; None when nothing. `deletion` is the pending "archive" or
     "erase" of a customer deleted in Zendesk, if any."""
-    if deletion is None and _settled(want, have):
-        return None
     status = have.status if have is not None else None
     have_tags = tuple(json.loads(have.tags)) if have is not None else ()
     have_merge: dict[str, str] = json.loads(have.merge) if have is not None else {}
@@ -521,23 +520,6 @@ def _held(status: Any, absent: frozenset[str | None]) -> Any:
 def _absent_for(deletion: str) -> frozenset[str | None]:
     """The ledger statuses that need no call for this deletion."""
     return NOT_TO_ERASE if deletion == "erase" else ABSENT
-
-
-def _settled(want: Any, have: Any) -> bool:
-    """Nothing to do, seen without parsing: most addresses of a synced audience. A member
-    deskbridge never tagged and no list wants; or one who holds exactly the wanted tags and
-    merge values (both sides are normalised JSON), with consent and no standing error."""
-    if have is None:
-        return False
-    if want is None:
-        return bool(have.pushed == "[]")
-    return bool(
-        have.error is None
-        and have.status not in ABSENT
-        and have.status not in WITHOUT_CONSENT
-        and want.tags == have.tags
-        and want.merge in (have.merge, "{}")  # "{}" asks for no merge value at all
-    )
 
 
 def _covers(have: Mapping[str, str], want: Mapping[str, str]) -> bool:
