@@ -14,25 +14,16 @@ from connector.zendesk import ZendeskAccount, ZendeskConnector, ZendeskLimits
 from tests import surveymonkey_connector_helpers as sm_helpers
 from tests.mailchimp_connector_helpers import BASE as MAILCHIMP
 from tests.mailchimp_connector_helpers import LIST_ID, LIST_URL, Waits, connector, fixture
-from tests.surveymonkey_connector_helpers import BULK, COLLECTOR, MESSAGE, mocked  # noqa: F401
+from tests.surveymonkey_connector_helpers import (  # noqa: F401
+    BULK,
+    COLLECTOR,
+    MESSAGE,
+    FakeTime,
+    mocked,
+)
 
 ZENDESK = "https://acme.zendesk.com"
 USERS = f"{ZENDESK}/api/v2/users/me.json"
-
-
-class FakeTime:
-    """A clock and a sleep that moves it, as the throttle needs them."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def api(time: FakeTime, throttle: Throttle | None = None) -> JsonApi:
