@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 
+import jobs.connections
+from jobs.demo import SECRETS
+from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
+from tests.sync_state_helpers import TIME_SCALE, fast_edge
 
 ZENDESK_AUTH = ("admin@example.com/token", "sandbox-token")
 
@@ -71,3 +77,16 @@ def zendesk_connector(sandbox: SandboxServer, window_seconds: float = 60.0) -> A
         Edge(policy=RetryPolicy(max_attempts=3, initial_backoff=0.001), sleep=time.sleep),
         limits=ZendeskLimits(window_seconds=window_seconds),
     )
+
+
+@contextmanager
+def fast_sandbox(users: int, seed: int) -> Iterator[SandboxServer]:
+    """A time-scaled sandbox, with the demo's secrets in the environment and connectors that
+    wait in the sandbox's time, for the tests that sync against it many times."""
+    config = SandboxConfig(users=users, seed=seed, rate_limits="off", time_scale=TIME_SCALE)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SECRETS.items():
+            patch.setenv(name, value)
+        patch.setattr(jobs.connections, "Edge", fast_edge)
+        with SandboxServer(config) as sandbox:
+            yield sandbox

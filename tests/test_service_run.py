@@ -28,15 +28,14 @@ from typing import Any
 import pytest
 import requests
 
-import jobs.connections
 from jobs import commands
 from jobs.demo import SECRETS, write_config
 from jobs.metrics import Metrics
 from jobs.progress import Progress, Stage
 from jobs.sync import EXIT_OK, SyncOptions, exit_code
-from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
-from tests.sync_state_helpers import TIME_SCALE, differences, fast_edge, final_state
+from tests.sandbox_helpers import fast_sandbox
+from tests.sync_state_helpers import TIME_SCALE, differences, final_state
 
 pytestmark = pytest.mark.slow
 
@@ -218,13 +217,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    config = SandboxConfig(users=USERS, seed=SEED, rate_limits="off", time_scale=TIME_SCALE)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in SECRETS.items():
-            patch.setenv(name, value)
-        patch.setattr(jobs.connections, "Edge", fast_edge)
-        with SandboxServer(config) as sandbox:
-            yield World(sandbox, tmp_path_factory)
+    with fast_sandbox(USERS, SEED) as sandbox:
+        yield World(sandbox, tmp_path_factory)
 
 
 def sync(config: Path) -> int:

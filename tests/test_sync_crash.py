@@ -33,12 +33,11 @@ from pathlib import Path
 import pytest
 import requests
 
-import jobs.connections
 from jobs import commands
 from jobs.demo import SECRETS, write_config
 from jobs.sync import EXIT_OK, EXIT_PARTIAL, SyncOptions
-from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
+from tests.sandbox_helpers import fast_sandbox
 from tests.sync_state_helpers import (
     CHILD,
     TIME_SCALE,
@@ -46,7 +45,6 @@ from tests.sync_state_helpers import (
     State,
     consent_overridden,
     differences,
-    fast_edge,
     final_state,
     invited_twice,
     member_statuses,
@@ -150,21 +148,16 @@ def sync_to_completion(config: Path) -> int:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     env = {**os.environ, **SECRETS, "PYTHONPATH": str(ROOT)}
-    config = SandboxConfig(users=USERS, seed=SEED, rate_limits="off", time_scale=TIME_SCALE)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in SECRETS.items():
-            patch.setenv(name, value)
-        patch.setattr(jobs.connections, "Edge", fast_edge)
-        with SandboxServer(config) as sandbox:
-            found = World(sandbox, tmp_path_factory, env)
-            try:
-                yield found
-            finally:
-                for child in found.spares:
-                    assert child.stdin is not None
-                    child.stdin.close()
-                    child.kill()
-                    child.wait()
+    with fast_sandbox(USERS, SEED) as sandbox:
+        found = World(sandbox, tmp_path_factory, env)
+        try:
+            yield found
+        finally:
+            for child in found.spares:
+                assert child.stdin is not None
+                child.stdin.close()
+                child.kill()
+                child.wait()
 
 
 @pytest.fixture(scope="module")
