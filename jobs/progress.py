@@ -63,8 +63,15 @@ class Stage:
     def advance(self, n: int = 1) -> None:
         """Count `n` more done. The pipeline calls it after each page or batch is stored, so
         this is where a requested stop loses nothing: it raises StopRequested."""
+        self.count(n)
+        self.stop_if_asked()
+
+    def count(self, n: int = 1) -> None:
+        """Count `n` more done, where stopping is left to the caller (`stop_if_asked`)."""
         self.done += n
         self._progress._advanced(self, n)
+
+    def stop_if_asked(self) -> None:
         if self._progress.should_stop():
             raise StopRequested(f"stop requested during {self.name!r} after {self.done} done")
 

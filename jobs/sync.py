@@ -28,7 +28,7 @@ from jobs.connections import Services
 from jobs.evaluate import EvaluationCounts, Scope, Targets, decide_scope, evaluate
 from jobs.mailchimp_apply import AudienceApply
 from jobs.mailchimp_pull import pull_members, remember_push
-from jobs.progress import Progress, StopRequested
+from jobs.progress import Progress, Stage, StopRequested
 from jobs.pull import pull
 from jobs.runreport import (
     DestinationResult,
@@ -418,8 +418,8 @@ def _list_counts(
 def _apply(run: Run) -> None:
     only = run.options.only
     if only is None:
-        with _timed(run, "apply zendesk"), run.progress.stage("write back to Zendesk"):
-            run.report.results += _apply_zendesk(run)
+        with _timed(run, "apply zendesk"), run.progress.stage("write back to Zendesk") as stage:
+            _apply_zendesk(run, stage)
     mailchimp = run.services.mailchimp
     withheld = frozenset(
         w.list for w in run.report.plan.warnings if w.kind == "blast_radius" and w.list
@@ -444,6 +444,9 @@ def _apply(run: Run) -> None:
                     run.error("apply"),
                     stage.advance,
                 )
+                # in the report from the start, so a stopped run counts the batches it sent
+                applier.result.destination = f"mailchimp:{audience.audience}"
+                run.report.results.append(applier.result)
                 started = datetime.now(UTC)
                 with run.store.engine.connect() as connection:
                     diffs = mailchimp_plan.planned(connection, audience.audience_id)
@@ -460,12 +463,14 @@ def _apply(run: Run) -> None:
                     result.done,
                     run.now,
                 )
-                result.destination = f"mailchimp:{audience.audience}"
-                run.report.results.append(result)
     surveymonkey = run.services.surveymonkey
     if surveymonkey is not None:
-        with _timed(run, "apply surveymonkey"), run.progress.stage("send survey invitations"):
-            for survey in run.report.plan.surveys:
+        planned = run.report.plan.surveys
+        with (
+            _timed(run, "apply surveymonkey"),
+            run.progress.stage("send survey invitations", len(planned)) as stage,
+        ):
+            for survey in planned:  # one survey's invitations are one batch, one message
                 run.report.results.append(
                     surveys.apply(
                         surveymonkey,
@@ -476,6 +481,7 @@ def _apply(run: Run) -> None:
                         run.error("apply"),
                     )
                 )
+                stage.advance()
     with _timed(run, "apply csv"):
         for csv_plan in run.report.plan.csv:
             lst = run.mappings.list_named(csv_plan.list)
@@ -512,26 +518,43 @@ def _only(
         )
 
 
-def _apply_zendesk(run: Run) -> list[DestinationResult]:
+def _apply_zendesk(run: Run, stage: Stage) -> None:
+    """The outbox's writes, users then tickets. Each bulk job's outcome is stored as it ends;
+    after a stop is asked, no further job is sent and the rest stays in the outbox."""
     items = open_writes(run.store, "zendesk")
-    users = [i for i in items if i.write.operation == "update_user"]
-    tickets = [i for i in items if i.write.operation == "update_ticket"]
-    results = []
-    for kind, chosen, send in (
-        ("users", users, run.services.zendesk.update_users),
-        ("tickets", tickets, run.services.zendesk.update_tickets),
+    zendesk = run.services.zendesk
+    for kind, operation, send in (
+        ("users", "update_user", zendesk.update_users),
+        ("tickets", "update_ticket", zendesk.update_tickets),
     ):
         result = DestinationResult(f"zendesk:{kind}")
-        if chosen:
-            latest = {_record_id(i): i for i in chosen}  # the newest write per record wins
-            changes = [
-                (record_id, {k: v for k, v in i.write.payload.items() if k != "id"})
-                for record_id, i in latest.items()
-            ]
-            outcome = send(changes)
-            _settle_outbox(run, latest, outcome, result)
-        results.append(result)
-    return results
+        run.report.results.append(result)
+        chosen = [i for i in items if i.write.operation == operation]
+        _send_writes(run, stage, result, chosen, send)
+        stage.stop_if_asked()
+
+
+def _send_writes(
+    run: Run,
+    stage: Stage,
+    result: DestinationResult,
+    chosen: list[OutboxItem],
+    send: Callable[..., BulkOutcome],
+) -> None:
+    if not chosen:
+        return
+    latest = {_record_id(i): i for i in chosen}  # the newest write per record wins
+    stage.set_total((stage.total or 0) + len(latest))
+    changes = [
+        (record_id, {k: v for k, v in i.write.payload.items() if k != "id"})
+        for record_id, i in latest.items()
+    ]
+
+    def settle(outcome: BulkOutcome) -> None:
+        _settle_outbox(run, latest, outcome, result)
+        stage.count(len(outcome.succeeded) + len(outcome.failed))
+
+    send(changes, settle, run.progress.should_stop)
 
 
 def remember_written(store: StateStore, writes: dict[int, Write]) -> None:

@@ -190,6 +190,31 @@ def test_several_jobs_are_submitted_before_the_oldest_is_awaited() -> None:
     ]
 
 
+@responses.activate(registry=responses.registries.OrderedRegistry)
+def test_a_stop_sends_no_further_chunk_and_awaits_the_jobs_in_flight() -> None:
+    ids = list(range(1, 401))
+    responses.put(UPDATE_USERS, json=job("a", "queued"))
+    responses.put(UPDATE_USERS, json=job("b", "queued"))
+    responses.get(
+        f"{BASE}/api/v2/job_statuses/a.json", json=job("a", "completed", all_updated(ids[:100]))
+    )
+    responses.get(
+        f"{BASE}/api/v2/job_statuses/b.json", json=job("b", "completed", all_updated(ids[100:200]))
+    )
+    connector = make_connector(polling=JobPolling(interval=2.0, max_in_flight=2))
+    chunks: list[BulkOutcome] = []
+
+    outcome = connector.update_users(
+        [(i, {"tags": []}) for i in ids], chunks.append, stop=lambda: len(chunks) > 0
+    )
+
+    # a settled, so the stop is seen before c is submitted; b was in flight and is awaited.
+    assert [len(chunk.succeeded) for chunk in chunks] == [100, 100]
+    assert outcome.succeeded == tuple(ids[:200]) and outcome.failed == ()
+    assert outcome.jobs == ("a", "b")
+    assert [c.request.method for c in responses.calls] == ["PUT", "PUT", "GET", "GET"]
+
+
 @responses.activate
 def test_tickets_get_priority_group_and_tags_through_the_ticket_endpoint() -> None:
     responses.put(UPDATE_TICKETS, json=job("t", "completed", all_updated([11])))

@@ -401,26 +401,44 @@ def test_a_health_port_out_of_range_is_a_usage_error(
 
 
 class StageWatch(Progress):
-    """A quiet progress that knows which stage runs, to ask for a stop in that one."""
+    """A quiet progress that knows which stage runs, to ask for a stop in that one once it has
+    done some of its work."""
 
-    current = ""
+    running: Stage | None = None
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Stage]:
-        self.current = name
         with super().stage(name, total) as stage:
+            self.running = stage
             yield stage
+
+    def under_way(self, name: str) -> bool:
+        return self.running is not None and self.running.name == name and self.running.done > 0
+
+
+STORED_BEFORE_THE_STOP = {
+    "write back to Zendesk": "zendesk",
+    "push to Mailchimp": "mailchimp",
+    "send survey invitations": "surveymonkey",
+}
 
 
 @pytest.mark.parametrize(
     "stage",
-    ["pull from Zendesk", "read Mailchimp audiences", "evaluate profiles", "push to Mailchimp"],
+    [
+        "pull from Zendesk",
+        "read Mailchimp audiences",
+        "evaluate profiles",
+        "write back to Zendesk",
+        "push to Mailchimp",
+        "send survey invitations",
+    ],
 )
 def test_a_stop_asked_during_a_stage_ends_the_run_after_a_stored_page(
     undisturbed: dict[str, Any], fresh: World, stage: str
 ) -> None:
     config = fresh.config()
-    progress = StageWatch(None, should_stop=lambda: progress.current == stage)
+    progress = StageWatch(None, should_stop=lambda: progress.under_way(stage))
     session = commands.open_session(str(config), window_seconds=60 / TIME_SCALE)
     try:
         report = commands.run_session(session, SyncOptions(), progress, Metrics(), "test")
@@ -428,6 +446,9 @@ def test_a_stop_asked_during_a_stage_ends_the_run_after_a_stored_page(
         session.close()
     assert report.status == "stopped"
     assert report.error is not None and f"'{stage}'" in report.error, report.error
+    if stage in STORED_BEFORE_THE_STOP:  # the batch in flight was sent and its outcome kept
+        done = {r.destination.split(":")[0]: r.done for r in report.results}
+        assert done.get(STORED_BEFORE_THE_STOP[stage], 0) > 0, report.results
     assert exit_code(report) == EXIT_OK
     assert sync(config) == EXIT_OK
     assert [status for _, status, _, _ in stored_runs(config)] == ["stopped", "succeeded"]

@@ -3,6 +3,8 @@
 Up to `JobPolling.max_in_flight` chunks are submitted before the oldest job is awaited, so the
 service works on several while the connector waits. Each chunk's outcome goes to `on_chunk` as
 soon as its job is over, in submission order, and all outcomes are returned together at the end.
+Once `stop()` says so, no further chunk is submitted: the jobs in flight are awaited and reported,
+and the ids never sent are in neither list of the outcome.
 
 The updates set values, so sending one twice does no harm: `update_many` is retried after a
 dropped connection or a 5xx like a read, and a 429 `TooManyJobs` waits for the queue to drain.
@@ -51,7 +53,12 @@ class BulkUpdate:
         self.sleep = sleep
         self._waited = 0.0  # seconds slept between polls, the clock job timeouts are read on
 
-    def run(self, changes: Iterable[Change], on_chunk: ChunkHandler | None = None) -> BulkOutcome:
+    def run(
+        self,
+        changes: Iterable[Change],
+        on_chunk: ChunkHandler | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> BulkOutcome:
         items = checked(self.kind, changes)
         total = BulkOutcome()
         in_flight: deque[_Job] = deque()
@@ -67,6 +74,8 @@ class BulkUpdate:
             for start in range(0, len(items), CHUNK):
                 while len(in_flight) >= self.polling.max_in_flight:
                     settle(in_flight.popleft())
+                if stop is not None and stop():
+                    break
                 in_flight.append(self._submit(items[start : start + CHUNK]))
             while in_flight:
                 settle(in_flight.popleft())

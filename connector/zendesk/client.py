@@ -171,13 +171,23 @@ class ZendeskConnector:
     # --- bulk updates --------------------------------------------------------------------------
 
     def update_users(
-        self, changes: Iterable[Change], on_chunk: ChunkHandler | None = None
+        self,
+        changes: Iterable[Change],
+        on_chunk: ChunkHandler | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> BulkOutcome:
         """Set users' `user_fields` and/or `tags`: `[(user_id, {"user_fields": {...}}), ...]`."""
-        return BulkUpdate(self.api, "users", self.polling, self.edge.sleep).run(changes, on_chunk)
+        return BulkUpdate(self.api, "users", self.polling, self.edge.sleep).run(
+            changes, on_chunk, stop
+        )
 
     def update_tickets(
-        self, changes: Iterable[Change], on_chunk: ChunkHandler | None = None
+        self,
+        changes: Iterable[Change],
+        on_chunk: ChunkHandler | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> BulkOutcome:
         """Set tickets' `priority`, `group_id`, `tags` (or `additional_tags`/`remove_tags`)."""
-        return BulkUpdate(self.api, "tickets", self.polling, self.edge.sleep).run(changes, on_chunk)
+        return BulkUpdate(self.api, "tickets", self.polling, self.edge.sleep).run(
+            changes, on_chunk, stop
+        )
