@@ -4,7 +4,7 @@
     with progress.bound(run=12), progress.stage("pull users") as stage:
         for page in pages:
             stage.advance(len(page))        # raises StopRequested once `should_stop()` says so
-    progress.log("sync_finished", status="succeeded")
+    progress.log("scope", reason="the rules changed")
 
 Off a terminal every line is one JSON object: "time" (UTC), "level", "event", the context
 fields (run id, job), then the event's own. Each stage writes a line when it ends, and at most

@@ -387,6 +387,7 @@ class Service:
         seconds = time.monotonic() - started
         failed = report.status == "failed"
         self.failed_in_a_row = self.failed_in_a_row + 1 if failed else 0
+        self._log_outcome(name, report)
         level = {"failed": "error", "partial": "warning", "stopped": "warning"}
         self.log.log(
             "run_finished",
@@ -399,6 +400,45 @@ class Service:
             next_run=None if self.stopping.is_set() else self._next_run(name),
             **run_counts(report),
         )
+
+    def _log_outcome(self, name: str, report: RunReport) -> None:
+        """A line per list whose members changed, per destination written to, and per
+        warning, before the run's own line."""
+        run_id = report.run_id
+        for counts in report.plan.lists:
+            if counts.joined or counts.left:
+                self.log.log(
+                    "list_changed",
+                    job=name,
+                    run=run_id,
+                    list=counts.list,
+                    group=counts.group,
+                    members=counts.members,
+                    joined=counts.joined,
+                    left=counts.left,
+                )
+        for result in report.results:
+            if result.done or result.failed or result.permanent:
+                self.log.log(
+                    "destination_applied",
+                    level="warning" if result.failed or result.permanent else "info",
+                    job=name,
+                    run=run_id,
+                    destination=result.destination,
+                    done=result.done,
+                    failed=result.failed,
+                    permanent=result.permanent,
+                )
+        for warning in report.plan.warnings:
+            self.log.log(
+                "run_warning",
+                level="warning",
+                job=name,
+                run=run_id,
+                kind=warning.kind,
+                list=warning.list,
+                message=warning.message,
+            )
 
     def _slot_skipped(self, event: JobSubmissionEvent) -> None:
         self.log.log("run_skipped", job=event.job_id, why="its previous run still runs")

@@ -66,3 +66,17 @@ def test_the_consent_page_covers_every_consent_setting() -> None:
     for value in ("pending", "subscribed", "transactional", "leave", "archive", "erase", "untag"):
         assert f'`"{value}"`' in page
     assert "[surveymonkey.fatigue]" in page and "[OptOutLink]" in page
+
+
+def test_the_logs_page_names_every_event_the_code_logs() -> None:
+    logged = set()
+    for source in (ROOT / "jobs").glob("*.py"):
+        logged |= set(_LOGGED.findall(source.read_text(encoding="utf-8")))
+    logged |= {"stage", "stop_forced"}  # written without `log(...)`: see jobs/progress, service
+    page = (ROOT / "docs" / "logs.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", page, re.M))
+    documented_names = {name for pair in documented for name in pair if name}
+    assert logged == documented_names
+
+
+_LOGGED = re.compile(r"\.log\(\s*\"(\w+)\"")

@@ -268,6 +268,10 @@ def test_the_service_runs_its_job_answers_health_and_keeps_its_config_on_a_bad_s
     with running(config, service_env(), port) as service:
         first = service.wait_for("run_finished", job="incremental")
         assert first["status"] == "succeeded", service.log()
+        changed = {e["list"]: e for e in service.events("list_changed", run=first["run"])}
+        assert changed["VIP customers"]["joined"] == changed["VIP customers"]["members"] > 0
+        applied = {e["destination"] for e in service.events("destination_applied")}
+        assert {"zendesk:users", "mailchimp:Retail customers"} <= applied, applied
         assert service.get("/healthz").json() == {"status": "ok", "detail": "the scheduler runs"}
         ready = service.get("/readyz")
         assert ready.status_code == 200, ready.text
