@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from rich.console import Console
-
 from connector.errors import ConnectorError
 from jobs.connections import Services, connect, live_schema
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
 from jobs.progress import Progress
-from jobs.render import plan_document, print_report, print_runs
+from jobs.render import console_for, plan_document, print_report, print_runs
 from jobs.runreport import RunReport
 from jobs.service_config import ConfigFiles
 from jobs.state import LockHeld, NewerSchema, StateStore, StoreError
@@ -98,7 +96,7 @@ def sync(
     """`deskbridge sync`; with `health_port`, /healthz, /readyz and /metrics are served on it
     (at `[health] host`) while the sync runs."""
     out = out or sys.stdout
-    console = Console(file=out)
+    console = console_for(out)
     try:
         session = open_session(config_path, window_seconds=window_seconds)
     except CommandFailed as error:
@@ -188,7 +186,7 @@ def runs(config_path: str, last: int, out: TextIO | None = None) -> int:
     try:
         history = store.runs(last)
         errors = {run.id: store.run_errors(run.id) for run in history}
-        print_runs(history, errors, Console(file=out))
+        print_runs(history, errors, console_for(out))
     finally:
         store.close()
     return EXIT_OK

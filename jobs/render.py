@@ -9,9 +9,10 @@ the records it is given.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +22,7 @@ from jobs.runreport import DestinationResult, ListCounts, MailchimpPlan, Plan, R
 from jobs.state.store import RunError, RunRecord
 
 FORMAT = "deskbridge.sync/1"
+FILE_WIDTH = 160  # off a terminal: a log or a file is not 80 columns wide, tables need room
 ERRORS_SHOWN = 10  # per run in `print_runs`
 MAILCHIMP_COLUMNS = (
     "adds updates tag+ tag- archives erasures consent_kept withheld unsubscribed rejected"
@@ -32,6 +34,15 @@ STATUS_STYLE = {
     "failed": "red",
     "running": "cyan",
 }
+
+
+def console_for(out: TextIO) -> Console:
+    """A console on `out`; off a terminal, as wide as a log line may be (or $COLUMNS), so the
+    plan's tables keep their headers instead of cutting them to fit 80 columns."""
+    console = Console(file=out)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(file=out, width=FILE_WIDTH)
+    return console
 
 
 def iso(seconds: int | float) -> str:

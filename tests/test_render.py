@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import pytest
 from rich.console import Console
 
-from jobs.render import FORMAT, plan_document, print_report, print_runs, run_counts
+from jobs.render import FORMAT, console_for, plan_document, print_report, print_runs, run_counts
 from jobs.runreport import (
     CsvPlan,
     DestinationResult,
@@ -319,3 +321,17 @@ def test_runs_history_without_runs() -> None:
     console = Console(record=True, width=120)
     print_runs([], {}, console)
     assert "no runs yet" in console.export_text()
+
+
+def test_off_a_terminal_the_tables_keep_their_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = io.StringIO()
+    print_report(small_report(dry_run=True), console_for(out))
+    header = next(line for line in out.getvalue().splitlines() if "adds" in line)
+    for column in ("audience", "updates", "archives", "erasures", "unsubscribed", "rejected"):
+        assert column in header
+
+
+def test_off_a_terminal_columns_still_sets_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert console_for(io.StringIO()).width == 100
