@@ -60,14 +60,19 @@ class Session:
 
 
 def open_session(
-    config_path: str, *, window_seconds: float = 60.0, files: ConfigFiles | None = None
+    config_path: str,
+    *,
+    window_seconds: float = 60.0,
+    files: ConfigFiles | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Session:
     """Load, connect, read the schema, load again against it, open the store. `files`: the
-    config's text as read before (the service's last valid one); by default, read now."""
+    config's text as read before (the service's last valid one); by default, read now.
+    `sleep`: how the connectors wait before a retry or for a rate limit (default: time.sleep)."""
     files = files or ConfigFiles(config_path)
     try:
         first = files.load()
-        services = connect(first.config, window_seconds=window_seconds)
+        services = connect(first.config, window_seconds=window_seconds, sleep=sleep)
         schema, group_ids = live_schema(services.zendesk)
         loaded = files.load(schema=schema)
     except ConfigError as error:

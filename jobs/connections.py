@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -39,10 +41,18 @@ class Services:
         return found
 
 
-def connect(config: Config, *, edge: Edge | None = None, window_seconds: float = 60.0) -> Services:
+def connect(
+    config: Config,
+    *,
+    edge: Edge | None = None,
+    window_seconds: float = 60.0,
+    sleep: Callable[[float], None] | None = None,
+) -> Services:
     """The connectors of `config`. `window_seconds` is the rate limits' minute (a sandbox that
-    speeds time up has a shorter one)."""
+    speeds time up has a shorter one); `sleep`, when given, replaces the edge's."""
     edge = edge or Edge()
+    if sleep is not None:
+        edge = dataclasses.replace(edge, sleep=sleep)
     z = config.zendesk
     limits = ZendeskLimits.for_plan(z.plan, z.high_volume_exports, window_seconds)
     if config.limits.zendesk_requests_per_minute is not None:

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from jobs.commands import CommandFailed, Session, open_session, run_session
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
-from jobs.progress import Progress
+from jobs.progress import Progress, StopRequested
 from jobs.render import run_counts
 from jobs.runreport import Plan, RunReport
 from jobs.service_config import ConfigFiles
@@ -52,7 +52,25 @@ from mappings.problems import ConfigError
 # rate-limit minute, as the sandbox's own time scale shortens its clock.
 TIME_SCALE_VARIABLE = "DESKBRIDGE_TEST_TIME_SCALE"
 POLL_SECONDS = 0.2  # how often the main thread looks for a SIGHUP, and a waiting job for a stop
+# A connector's wait longer than this (a Retry-After, a rate limit's minute) ends when a stop is
+# asked; a shorter one (a bulk job's poll, a first backoff) runs out, so the batch it is part of
+# still finishes and is stored.
+SHORT_WAIT_SECONDS = 5.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def stoppable_sleep(stopping: threading.Event) -> Callable[[float], None]:
+    """The connectors' sleep in the service: a long wait ends with StopRequested once a stop is
+    asked, so a run waiting out a rate limit stops within `stop_timeout` like any other. What
+    it waited for was not sent or not stored, so the next run does it."""
+
+    def sleep(seconds: float) -> None:
+        if seconds <= SHORT_WAIT_SECONDS:
+            time.sleep(seconds)
+        elif stopping.wait(seconds):
+            raise StopRequested(f"stop requested during a wait of {seconds:.0f} s")
+
+    return sleep
 
 
 def run_service(config_path: str, out: TextIO | None = None) -> int:
@@ -127,6 +145,7 @@ class Service:
         self.metrics = Metrics()
         self.failed_in_a_row = 0
         self.stopping = threading.Event()
+        self._sleep = stoppable_sleep(self.stopping)
         self.signalled: str | None = None
         self.reload_asked = threading.Event()
         self._reload_lock = threading.Lock()
@@ -341,6 +360,9 @@ class Service:
         except CommandFailed as error:
             self._finished(name, self._failed(name, full, str(error), started), started)
             return
+        except StopRequested:
+            self.log.log("run_skipped", job=name, why="a stop was asked before it began")
+            return
         progress = Progress(self.out, should_stop=self.stopping.is_set, context={"job": name})
         try:
             report = run_session(
@@ -366,13 +388,17 @@ class Service:
         window = 60.0 / self.time_scale
         files = self.files
         try:
-            session = open_session(self.config_path, window_seconds=window, files=files)
+            session = open_session(
+                self.config_path, window_seconds=window, files=files, sleep=self._sleep
+            )
         except CommandFailed as error:
             if error.code != EXIT_INVALID or self.proven is None or self.proven is files:
                 raise
             self._refuse(str(error), "run")
             files = self.proven
-            session = open_session(self.config_path, window_seconds=window, files=files)
+            session = open_session(
+                self.config_path, window_seconds=window, files=files, sleep=self._sleep
+            )
         self.proven = files
         return session
 

@@ -31,8 +31,10 @@ import requests
 from jobs import commands
 from jobs.demo import SECRETS, write_config
 from jobs.metrics import Metrics
-from jobs.progress import Progress, Stage
+from jobs.progress import Progress, Stage, StopRequested
+from jobs.service import SHORT_WAIT_SECONDS, stoppable_sleep
 from jobs.sync import EXIT_OK, SyncOptions, exit_code
+from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from tests.sandbox_helpers import fast_sandbox
 from tests.sync_state_helpers import TIME_SCALE, differences, final_state
@@ -457,3 +459,44 @@ def test_a_stop_asked_during_a_stage_ends_the_run_after_a_stored_page(
     assert sync(config) == EXIT_OK
     assert [status for _, status, _, _ in stored_runs(config)] == ["stopped", "succeeded"]
     assert differences(undisturbed, final_state(fresh.sandbox.url)) == []
+
+
+def test_a_long_wait_ends_when_a_stop_is_asked_and_a_short_one_runs_out() -> None:
+    stopping = threading.Event()
+    sleep = stoppable_sleep(stopping)
+    threading.Timer(0.2, stopping.set).start()
+    began = time.monotonic()
+    with pytest.raises(StopRequested, match="during a wait of 100 s"):
+        sleep(100)
+    assert time.monotonic() - began < 5
+    began = time.monotonic()
+    sleep(0.3)  # a bulk job's poll: it runs out, so the batch it belongs to finishes
+    assert 0.3 <= time.monotonic() - began < SHORT_WAIT_SECONDS
+
+
+def test_sigterm_while_a_run_waits_out_a_rate_limit_stops_it_at_once(
+    tmp_path: Path,
+) -> None:
+    # Real time, six Zendesk requests a minute: the run soon waits the best part of a minute.
+    limited = SandboxConfig(users=40, seed=SEED, zendesk_rpm=6, time_scale=1.0)
+    with SandboxServer(limited) as sandbox:
+        config = service_config(tmp_path, sandbox.url, stop_timeout="20s")
+        with running(config, service_env()) as service:
+            deadline = time.monotonic() + 60
+            while not _zendesk_refused(sandbox.url):
+                assert time.monotonic() < deadline, service.log()
+                time.sleep(0.2)
+            time.sleep(0.5)
+            code, took = service.stop()
+    assert code == EXIT_OK, service.log()
+    assert took < 10, service.log()
+    finished = service.wait_for("run_finished")
+    assert finished["status"] == "stopped", service.log()
+    assert "during a wait of" in finished["error"]
+    assert [status for _, status, _, _ in stored_runs(config)] == ["stopped"]
+
+
+def _zendesk_refused(url: str) -> bool:
+    log = requests.get(f"{url}/_sandbox/requests", timeout=10).json()
+    entries = log["requests"] if isinstance(log, dict) else log
+    return any(e["service"] == "zendesk" and e["status"] == 429 for e in entries)
