@@ -21,11 +21,12 @@ from connector.errors import ConnectorError
 from jobs.connections import Services, connect, live_schema
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
-from jobs.progress import Progress
+from jobs.progress import Progress, StopRequested
 from jobs.render import console_for, plan_document, print_report, print_runs
 from jobs.runreport import RunReport
 from jobs.service_config import ConfigFiles
 from jobs.state import LockHeld, NewerSchema, StateStore, StoreError
+from jobs.stopping import StopSignals, stoppable_sleep
 from jobs.sync import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -101,12 +102,32 @@ def sync(
     """`deskbridge sync`; with `health_port`, /healthz, /readyz and /metrics are served on it
     (at `[health] host`) while the sync runs."""
     out = out or sys.stdout
+    with StopSignals() as signals:
+        return _sync(config_path, options, as_json, out, window_seconds, health_port, signals)
+
+
+def _sync(
+    config_path: str,
+    options: SyncOptions,
+    as_json: bool,
+    out: TextIO,
+    window_seconds: float,
+    health_port: int | None,
+    signals: StopSignals,
+) -> int:
+    """The first SIGTERM or SIGINT ends the run after its batch in flight (its status
+    `stopped`) and the command exits with 128 + the signal's number; a second exits at once."""
     console = console_for(out)
     try:
-        session = open_session(config_path, window_seconds=window_seconds)
+        session = open_session(
+            config_path, window_seconds=window_seconds, sleep=stoppable_sleep(signals.stopping)
+        )
     except CommandFailed as error:
         print(error, file=sys.stderr if as_json else out)
         return error.code
+    except StopRequested as asked:
+        print(f"not started: {asked}", file=sys.stderr if as_json else out)
+        return signals.exit_code or EXIT_FAILED
     health: HealthServer | None = None
     try:
         mappings = session.loaded.mappings
@@ -117,13 +138,19 @@ def sync(
         metrics = Metrics()
         if health_port is not None:
             health = _serve_health(session, health_port, metrics)
-        progress = Progress.quiet() if as_json else Progress(out, console=console)
+        stop_asked = signals.stopping.is_set
+        if as_json:
+            progress = Progress.quiet(should_stop=stop_asked)
+        else:
+            progress = Progress(out, console=console, should_stop=stop_asked)
         try:
             report = run_session(session, options, progress, metrics, "sync")
         except LockHeld as error:
             print(f"not started: {error}", file=sys.stderr if as_json else out)
             return EXIT_LOCKED
         code = exit_code(report)
+        if report.status == "stopped" and signals.exit_code is not None:
+            code = signals.exit_code
         if as_json:
             print(json.dumps(plan_document(report, code), indent=2), file=out)
         else:

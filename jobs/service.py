@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from jobs.service_config import ConfigFiles
 from jobs.service_health import ServiceHealth, ServiceState
 from jobs.service_schedule import ScheduleError, add_jobs, trigger
 from jobs.state import LockHeld
+from jobs.stopping import StopSignals, stoppable_sleep
 from jobs.sync import EXIT_FAILED, EXIT_INVALID, EXIT_OK, SyncOptions
 from mappings.config import Config
 from mappings.problems import ConfigError
@@ -52,25 +53,6 @@ from mappings.problems import ConfigError
 # rate-limit minute, as the sandbox's own time scale shortens its clock.
 TIME_SCALE_VARIABLE = "DESKBRIDGE_TEST_TIME_SCALE"
 POLL_SECONDS = 0.2  # how often the main thread looks for a SIGHUP, and a waiting job for a stop
-# A connector's wait longer than this (a Retry-After, a rate limit's minute) ends when a stop is
-# asked; a shorter one (a bulk job's poll, a first backoff) runs out, so the batch it is part of
-# still finishes and is stored.
-SHORT_WAIT_SECONDS = 5.0
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-def stoppable_sleep(stopping: threading.Event) -> Callable[[float], None]:
-    """The connectors' sleep in the service: a long wait ends with StopRequested once a stop is
-    asked, so a run waiting out a rate limit stops within `stop_timeout` like any other. What
-    it waited for was not sent or not stored, so the next run does it."""
-
-    def sleep(seconds: float) -> None:
-        if seconds <= SHORT_WAIT_SECONDS:
-            time.sleep(seconds)
-        elif stopping.wait(seconds):
-            raise StopRequested(f"stop requested during a wait of {seconds:.0f} s")
-
-    return sleep
 
 
 def run_service(config_path: str, out: TextIO | None = None) -> int:
@@ -144,9 +126,9 @@ class Service:
         self.time_scale = time_scale
         self.metrics = Metrics()
         self.failed_in_a_row = 0
-        self.stopping = threading.Event()
+        self.signals = StopSignals(on_forced=self._say_forced)
+        self.stopping = self.signals.stopping
         self._sleep = stoppable_sleep(self.stopping)
-        self.signalled: str | None = None
         self.reload_asked = threading.Event()
         self._reload_lock = threading.Lock()
         self._one_sync = threading.Lock()
@@ -162,7 +144,11 @@ class Service:
         scheduler_log = logging.getLogger("apscheduler")
         scheduler_log.addHandler(logging.NullHandler())
         scheduler_log.propagate = False
-        self._handle_signals()
+        signal.signal(signal.SIGHUP, self._on_hangup)
+        with self.signals:
+            return self._serve()
+
+    def _serve(self) -> int:
         health = self._health_server()
         if health is not None:
             try:
@@ -188,24 +174,9 @@ class Service:
             if health is not None:
                 health.stop()
 
-    def _handle_signals(self) -> None:
-        for number in STOP_SIGNALS:
-            signal.signal(number, self._on_stop_signal)
-        signal.signal(signal.SIGHUP, self._on_hangup)
-
-    def _on_stop_signal(self, number: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(number).name
-        if self.stopping.is_set():
-            # The second signal: the admin wants out now. The store loses nothing (every
-            # checkpoint follows the data it covers), so leaving mid-batch is safe.
-            self._say_forced(name, 128 + number)
-            os._exit(128 + number)
-        self.signalled = name
-        self.stopping.set()
-
     def _say_forced(self, name: str, code: int) -> None:
-        """The last line, straight to the file descriptor: this handler may have interrupted
-        this very thread inside a log write, holding the log's lock."""
+        """The last line on a second signal, straight to the file descriptor: the signal may
+        have interrupted this very thread inside a log write, holding the log's lock."""
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         line = {"time": stamp, "level": "warning", "event": "stop_forced", "signal": name}
         with suppress(OSError, ValueError):
@@ -217,11 +188,14 @@ class Service:
     def _stop(self) -> int:
         timeout = self.config.schedule.stop_timeout
         self.log.log(
-            "stopping", signal=self.signalled, runs_in_flight=self._in_flight, timeout=timeout
+            "stopping",
+            signal=self.signals.signalled,
+            runs_in_flight=self._in_flight,
+            timeout=timeout,
         )
         self.scheduler.shutdown(wait=False)
         if self._wait_idle(timeout):
-            self.log.log("stopped", signal=self.signalled)
+            self.log.log("stopped", signal=self.signals.signalled)
             return EXIT_OK
         self.log.log(
             "stop_timed_out",

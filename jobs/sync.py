@@ -133,7 +133,7 @@ def run_sync(
                 report.status, report.error = "stopped", str(stop)
             except ConnectorError as error:
                 report.status, report.error = "failed", str(error)
-            except Exception as error:
+            except BaseException as error:  # KeyboardInterrupt too: no run is left "running"
                 report.status, report.error = "failed", f"{type(error).__name__}: {error}"
                 raise
             finally:

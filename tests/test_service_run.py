@@ -32,7 +32,7 @@ from jobs import commands
 from jobs.demo import SECRETS, write_config
 from jobs.metrics import Metrics
 from jobs.progress import Progress, Stage, StopRequested
-from jobs.service import SHORT_WAIT_SECONDS, stoppable_sleep
+from jobs.stopping import SHORT_WAIT_SECONDS, stoppable_sleep
 from jobs.sync import EXIT_OK, SyncOptions, exit_code
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
@@ -330,6 +330,35 @@ def test_sigterm_during_a_run_stores_it_as_stopped_and_the_next_sync_finishes_th
     fresh.latency(0.0)
     assert sync(config) == EXIT_OK
     assert [status for _, status, _, _ in stored_runs(config)] == ["stopped", "succeeded"]
+    assert differences(undisturbed, final_state(fresh.sandbox.url)) == []
+
+
+def test_sigterm_during_a_one_shot_sync_stops_it_after_its_batch(
+    undisturbed: dict[str, Any], fresh: World
+) -> None:
+    config = fresh.config()
+    fresh.latency(0.1)  # a run of about six seconds
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "sync", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=service_env(),
+        cwd=config.parent,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the first stage's line: the run is under way
+        if '"event": "stage"' in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    output = line + process.stdout.read()
+    process.stdout.close()
+    assert process.wait(30) == 128 + signal.SIGTERM, output
+    assert "status: stopped" in output, output
+    assert [status for _, status, _, _ in stored_runs(config)] == ["stopped"]
+
+    fresh.latency(0.0)
+    assert sync(config) == EXIT_OK
     assert differences(undisturbed, final_state(fresh.sandbox.url)) == []
 
 
