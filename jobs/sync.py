@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from connector.errors import ConnectorError
+from connector.mailchimp import MailchimpConnector
 from connector.zendesk import BulkOutcome
 from jobs import csv_export, mailchimp_plan, surveys
 from jobs.connections import Services
@@ -428,41 +429,8 @@ def _apply(run: Run) -> None:
         with _timed(run, "apply mailchimp"), run.progress.stage("push to Mailchimp") as stage:
             for audience in run.report.plan.mailchimp:
                 lists = _lists_of(run.mappings, run.targets, audience.audience_id)
-                if only is not None and only not in {lst.name for lst in lists}:
-                    continue
-                if audience.adds or audience.updates:
-                    merge = {tag: "text" for lst in lists for tag, _ in lst.merge_fields}
-                    if merge:
-                        mailchimp.ensure_merge_fields(audience.audience_id, merge)
-                owners = mailchimp_plan.TagOwners.of(lists)
-                applier = AudienceApply(
-                    mailchimp,
-                    run.store,
-                    audience.audience_id,
-                    run.now,
-                    withheld,
-                    run.error("apply"),
-                    stage.advance,
-                )
-                # in the report from the start, so a stopped run counts the batches it sent
-                applier.result.destination = f"mailchimp:{audience.audience}"
-                run.report.results.append(applier.result)
-                started = datetime.now(UTC)
-                with run.store.engine.connect() as connection:
-                    diffs = mailchimp_plan.planned(connection, audience.audience_id)
-                    if only is not None:
-                        diffs = _only(diffs, owners, only)
-                    result = applier.run(diffs)
-                with run.store.engine.begin() as connection:
-                    mailchimp_plan.settle(connection, audience.audience_id, owners)
-                remember_push(
-                    run.store,
-                    audience.audience_id,
-                    started,
-                    datetime.now(UTC),
-                    result.done,
-                    run.now,
-                )
+                if only is None or only in {lst.name for lst in lists}:
+                    _apply_audience(run, mailchimp, stage, audience, lists, withheld)
     surveymonkey = run.services.surveymonkey
     if surveymonkey is not None:
         planned = run.report.plan.surveys
@@ -471,8 +439,9 @@ def _apply(run: Run) -> None:
             run.progress.stage("send survey invitations", len(planned)) as stage,
         ):
             for survey in planned:  # one survey's invitations are one batch, one message
-                run.report.results.append(
-                    surveys.apply(
+                calls = DestinationResult("")
+                with _calls_into(run, "surveymonkey", calls):
+                    result = surveys.apply(
                         surveymonkey,
                         run.store,
                         run.config,
@@ -480,7 +449,8 @@ def _apply(run: Run) -> None:
                         run.now,
                         run.error("apply"),
                     )
-                )
+                result.calls = calls.calls
+                run.report.results.append(result)
                 stage.advance()
     with _timed(run, "apply csv"):
         for csv_plan in run.report.plan.csv:
@@ -495,6 +465,44 @@ def _apply(run: Run) -> None:
                     csv_export.remember(connection, lst, path, digest, count, run.now)
                     result.done = count
             run.report.results.append(result)
+
+
+def _apply_audience(
+    run: Run,
+    mailchimp: MailchimpConnector,
+    stage: Stage,
+    audience: MailchimpPlan,
+    lists: list[CompiledList],
+    withheld: frozenset[str],
+) -> None:
+    owners = mailchimp_plan.TagOwners.of(lists)
+    applier = AudienceApply(
+        mailchimp,
+        run.store,
+        audience.audience_id,
+        run.now,
+        withheld,
+        run.error("apply"),
+        stage.advance,
+    )
+    # in the report from the start, so a stopped run counts the batches it sent
+    result = applier.result
+    result.destination = f"mailchimp:{audience.audience}"
+    run.report.results.append(result)
+    with _calls_into(run, "mailchimp", result):
+        if audience.adds or audience.updates:
+            merge = {tag: "text" for lst in lists for tag, _ in lst.merge_fields}
+            if merge:
+                mailchimp.ensure_merge_fields(audience.audience_id, merge)
+        started = datetime.now(UTC)
+        with run.store.engine.connect() as connection:
+            diffs = mailchimp_plan.planned(connection, audience.audience_id)
+            if run.options.only is not None:
+                diffs = _only(diffs, owners, run.options.only)
+            applier.run(diffs)
+    with run.store.engine.begin() as connection:
+        mailchimp_plan.settle(connection, audience.audience_id, owners)
+    remember_push(run.store, audience.audience_id, started, datetime.now(UTC), result.done, run.now)
 
 
 def _only(
@@ -518,6 +526,17 @@ def _only(
         )
 
 
+@contextmanager
+def _calls_into(run: Run, service: str, result: DestinationResult) -> Iterator[None]:
+    """Count the requests `service` makes inside the block as `result`'s calls."""
+    stats = run.services.stats()[service]
+    before = stats.requests
+    try:
+        yield
+    finally:
+        result.calls += stats.requests - before
+
+
 def _apply_zendesk(run: Run, stage: Stage) -> None:
     """The outbox's writes, users then tickets. Each bulk job's outcome is stored as it ends;
     after a stop is asked, no further job is sent and the rest stays in the outbox."""
@@ -530,7 +549,8 @@ def _apply_zendesk(run: Run, stage: Stage) -> None:
         result = DestinationResult(f"zendesk:{kind}")
         run.report.results.append(result)
         chosen = [i for i in items if i.write.operation == operation]
-        _send_writes(run, stage, result, chosen, send)
+        with _calls_into(run, "zendesk", result):
+            _send_writes(run, stage, result, chosen, send)
         stage.stop_if_asked()
 
 

@@ -88,7 +88,20 @@ def test_a_dry_run_writes_nothing_and_the_sync_after_it_has_the_same_plan(
     code, real = sync(config, now=now)
     assert code in (EXIT_OK, EXIT_PARTIAL), real["error"]
     assert plan_of(real) == plan_of(dry)
-    assert writes_since(sandbox, before), "the real sync writes"
+    written = writes_since(sandbox, before)
+    assert written, "the real sync writes"
+
+    # Each destination counts the requests it made (its writes, and the reads and polls
+    # around them), within the service's total for the run.
+    calls = {r["destination"]: r["calls"] for r in real["results"]}
+    user_puts = written.count("zendesk PUT /api/v2/users/update_many.json")
+    assert calls["zendesk:users"] > user_puts > 0
+    mailchimp_writes = sum(1 for w in written if w.startswith("mailchimp "))
+    assert calls["mailchimp:Retail customers"] >= mailchimp_writes > 0
+    for service in ("zendesk", "mailchimp", "surveymonkey"):
+        spent = sum(n for d, n in calls.items() if d.startswith(f"{service}:"))
+        assert 0 < spent <= real["calls"][service], service
+    assert all(n == 0 for d, n in calls.items() if d.startswith("csv:"))
 
 
 def test_a_second_sync_with_no_change_makes_no_write_request(
