@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "demo",
-        help="start the embedded sandbox and show what it holds through the real client libraries",
+        help="start the embedded sandbox; sync it (a dry run, a sync, changes, a second sync)",
     )
     for name, what in (
         ("validate", "check the config: every problem at once, with file and line"),

@@ -133,7 +133,10 @@ def _sync(
         mappings = session.loaded.mappings
         if options.only is not None and mappings.list_named(options.only) is None:
             names = ", ".join(lst.name for lst in mappings.lists)
-            print(f"--only: no list is called {options.only!r}; the lists: {names}", file=out)
+            print(
+                f"--only: no list is called {options.only!r}; the lists: {names}",
+                file=sys.stderr if as_json else out,
+            )
             return EXIT_INVALID
         metrics = Metrics()
         if health_port is not None:

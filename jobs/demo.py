@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import requests
 from rich.console import Console
 
 from jobs import commands
-from jobs.sync import EXIT_OK, EXIT_PARTIAL, SyncOptions
+from jobs.sync import EXIT_INVALID, EXIT_OK, EXIT_PARTIAL, SyncOptions
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 
@@ -27,6 +28,8 @@ DEMO_USERS = 2000
 DEMO_SEED = 1
 TIME_SCALE = 60.0  # a sandbox minute lasts a second: the rate limits' windows are short
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config.example.toml"
+RECIPES = ROOT / "mappings" / "recipes"
 SECRETS = {
     "ZENDESK_TOKEN": "sandbox-token",
     "MAILCHIMP_API_KEY": "sandbox-us1",
@@ -36,16 +39,14 @@ SECRETS = {
 SANDBOX_SURVEY = "Customer Satisfaction Survey"
 
 
-def write_config(
-    folder: Path, sandbox_url: str, example: Path = ROOT / "config.example.toml"
-) -> Path:
+def write_config(folder: Path, sandbox_url: str, example: Path = EXAMPLE) -> Path:
     """The example config, pointed at the sandbox, with the recipes beside it."""
     text = example.read_text(encoding="utf-8")
     text = re.sub(r'^# base_url = "[^"]*"$', f'base_url = "{sandbox_url}"', text, flags=re.M)
     text = re.sub(r'^subdomain = "[^"]*"$', 'subdomain = "sandbox"', text, count=1, flags=re.M)
     text = re.sub(r'^email = "[^"]*"$', 'email = "admin@example.com"', text, count=1, flags=re.M)
     text = text.replace('survey = "Renewal check-in"', f'survey = "{SANDBOX_SURVEY}"')
-    shutil.copytree(ROOT / "mappings" / "recipes", folder / "mappings" / "recipes")
+    shutil.copytree(RECIPES, folder / "mappings" / "recipes")
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -53,6 +54,14 @@ def write_config(
 
 def run_demo(users: int = DEMO_USERS, seed: int = DEMO_SEED, folder: Path | None = None) -> int:
     console = Console()
+    missing = [p for p in (EXAMPLE, RECIPES) if not p.exists()]
+    if missing:  # an installed package (the image, a wheel) holds only the code
+        print(
+            f"deskbridge demo runs from a source checkout: {', '.join(map(str, missing))} "
+            "not found (git clone the project, then `make demo`)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     folder = folder or Path(tempfile.mkdtemp(prefix="deskbridge-demo-"))
     os.environ.update(SECRETS)
     config = SandboxConfig(users=users, seed=seed, rate_limits="realistic", time_scale=TIME_SCALE)

@@ -32,7 +32,8 @@ from jobs.runreport import RunReport
 
 # A run takes seconds on a small account and up to hours on a first full pull.
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
-COMPLETED = frozenset({"succeeded", "partial"})  # the run did its work (partial: some set aside)
+# The run did its work; partial: some records failed, or removals were held back.
+COMPLETED = frozenset({"succeeded", "partial"})
 
 
 class Metrics:

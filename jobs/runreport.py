@@ -70,7 +70,7 @@ class ZendeskPlan:
 
 @dataclass
 class Warning:
-    # blast_radius | consent | deleted_users | set_aside | conflict | budget | destination
+    # blast_radius | consent | deleted_users | set_aside | conflict (docs/plan-json.md)
     kind: str
     message: str
     list: str | None = None

@@ -95,8 +95,8 @@ def _state_url(value: str) -> str:
         )
     if not re.match(r"(sqlite|postgresql)(\+\w+)?://", value):
         raise ValueError(
-            f"expected a sqlite:/// or postgresql:// URL, e.g. sqlite:///var/lib/deskbridge/"
-            f"state.db, got {value!r}"
+            f"expected a sqlite:/// or postgresql:// URL, e.g. sqlite:////var/lib/deskbridge/"
+            f"state.db (an absolute path: four slashes), got {value!r}"
         )
     return value
 

@@ -6,7 +6,8 @@ Kubernetes secrets usually end with one). An inline value still works but earns 
 
 Environment overrides, for containers: `DESKBRIDGE_<SECTION>__<KEY>=value` sets `[section] key`
 over whatever the files say (`DESKBRIDGE_ZENDESK__SUBDOMAIN=acme`); more `__` go deeper
-(`DESKBRIDGE_ZENDESK__LIMITS__REQUESTS_PER_MINUTE=400`). Names are lower-cased; values stay text
+(`DESKBRIDGE_SURVEYMONKEY__FATIGUE__DAYS=30` sets `[surveymonkey.fatigue] days`). Names are
+lower-cased; values stay text
 and the model converts them ("400" to 400, "true" to True). Variables without `__`
 (`DESKBRIDGE_CONFIG`) are not overrides. Errors about an overridden value name the variable.
 
