@@ -17,8 +17,12 @@ COPY connector/ connector/
 COPY mappings/ mappings/
 COPY jobs/ jobs/
 COPY sandbox/ sandbox/
-# PIP_CONSTRAINT pins the whole tree, the build backend included (pyproject pins setuptools).
-RUN /opt/venv/bin/pip install --no-cache-dir .
+# PIP_CONSTRAINT pins every package installed (pyproject.toml pins the build backend,
+# setuptools); then the tree is checked and the command imported, so that a broken install
+# fails the build rather than the first run.
+RUN /opt/venv/bin/pip install --no-cache-dir . \
+    && /opt/venv/bin/pip check \
+    && /opt/venv/bin/deskbridge --version
 
 # --- run: the virtualenv on the same slim base, nothing else ------------------------------------
 FROM python:3.11.13-slim-bookworm

@@ -24,6 +24,7 @@ check_state_folder() {
     url="${DESKBRIDGE_STATE__URL:-}"
     case "$url" in sqlite*:////*) ;; *) return 0 ;; esac # only an absolute SQLite file
     database="/${url#*:////}"
+    database="${database%%\?*}" # without the URL's query (?timeout=...)
     folder="$(dirname "$database")"
     [ -d "$folder" ] || fail "the state folder $folder does not exist: mount a volume there" \
         "(-v deskbridge-state:$folder)"

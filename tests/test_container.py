@@ -13,11 +13,14 @@ import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.metadata import distribution
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from mappings.config import Schedule
 from mappings.load import check
@@ -166,6 +169,34 @@ def test_the_dependencies_are_pinned_by_the_constraints_file() -> None:
         assert constraint.endswith("constraints.txt") or "constraints.txt" in command
 
 
+def runtime_tree(name: str = "deskbridge", extras: frozenset[str] = frozenset()) -> set[str]:
+    """The distributions `pip install .` brings in: `name`'s requirements, with their extras,
+    followed down the tree as installed here (on the image's Python minor version)."""
+    found: set[str] = {canonicalize_name(name)}
+    for text in distribution(name).requires or []:
+        requirement = Requirement(text)
+        wanted = requirement.marker is None or any(
+            requirement.marker.evaluate({"extra": extra}) for extra in extras or {""}
+        )
+        if wanted and canonicalize_name(requirement.name) not in found:
+            found |= runtime_tree(requirement.name, frozenset(requirement.extras))
+    return found
+
+
+def test_every_package_the_image_installs_is_pinned_and_tested_here() -> None:
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        name, equals, version = line.partition("==")
+        if equals and not line.startswith("#"):
+            pins[canonicalize_name(name.strip())] = version.strip()
+    tree = runtime_tree() - {"deskbridge"}
+    assert {"psycopg-binary", "pydantic-core", "sqlalchemy"} <= tree  # the walk reached down
+    unpinned = sorted(tree - pins.keys())
+    assert not unpinned, f"constraints.txt does not pin {unpinned}: the image would float them"
+    # The tests ran on the versions the image gets.
+    assert {name: distribution(name).version for name in tree} == {n: pins[n] for n in tree}
+
+
 def test_the_image_runs_as_an_unprivileged_user() -> None:
     uid, gid = user_ids()
     assert uid >= 1000 and gid >= 1000
@@ -302,6 +333,28 @@ def test_the_compose_state_store_is_the_postgres_service_with_a_secret_password(
     secret = password_file.removeprefix("/run/secrets/")
     assert secret in service["secrets"] and secret in postgres["secrets"]
     assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_images_state_url_wins_over_the_config_files() -> None:
+    image_env = {k: v for k, v in env_of(final_stage()).items() if k.startswith("DESKBRIDGE_")}
+    example = str(ROOT / "config.example.toml")
+    as_written, _ = check(example, read_file_text, expand_file_glob, ENV)
+    assert as_written is not None
+
+    loaded, problems = check(example, read_file_text, expand_file_glob, {**ENV, **image_env})
+
+    assert loaded is not None, "\n".join(map(str, problems))
+    image_url = f"sqlite:///{STATE_DIR}/deskbridge-state.db"
+    assert as_written.config.state.url != image_url == loaded.config.state.url
+    assert loaded.config.health.host == "0.0.0.0"
+
+
+def test_the_compose_postgres_is_pinned_and_healthy_only_when_it_takes_connections() -> None:
+    postgres = compose()["services"]["postgres"]
+    assert re.fullmatch(r"postgres:\d+\.\d+-[a-z]+", postgres["image"]), postgres["image"]
+    test = postgres["healthcheck"]["test"]
+    # Over TCP: the image's first-start temporary server listens on its socket only.
+    assert test[:2] == ["CMD", "pg_isready"] and "--host=127.0.0.1" in test
 
 
 def test_the_example_config_is_valid_with_the_compose_environment() -> None:

@@ -3,22 +3,30 @@
 There is no Docker engine here, so the image's file system is laid out in a temporary folder:
 `etc/deskbridge` (the config, read-only for the user), `var/lib/deskbridge` (the state volume,
 the user's), `run/secrets` (secret files), `usr/local/bin` (the scripts the Dockerfile copies)
-and `opt/venv/bin/deskbridge` (the command, running a copy of the packages as installed). The
-environment is the Dockerfile's own ENV with those paths moved into the folder. As root (CI),
-the commands run as `nobody` through setpriv; as anyone else, as that user.
+and `opt/venv/bin/deskbridge` (the command, running a copy of the packages as the wheel installs
+them: their Python files only, so that nothing at run time may lean on a file of the source
+tree the image does not hold). The environment is the Dockerfile's own ENV with those paths
+moved into the folder. As root (CI), the commands run as `nobody` through setpriv; as anyone
+else, as that user.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterator
+import time
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,19 +37,31 @@ from prometheus_client import CollectorRegistry
 from jobs.demo import write_config
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
+from jobs.sync import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_PARTIAL
+from mappings.config import Schedule
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from tests.test_container import ROOT, copied, env_of, final_stage, only
 
 IMAGE_PATHS = ("/opt/venv", "/var/lib/deskbridge", "/etc/deskbridge", "/run/secrets")
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"  # the python base image's PATH
-PACKAGES = ("connector", "mappings", "jobs", "sandbox")
 SECRETS = {
     "zendesk_token": ("env:ZENDESK_TOKEN", "sandbox-token"),
     "mailchimp_api_key": ("env:MAILCHIMP_API_KEY", "sandbox-us1"),
     "surveymonkey_token": ("env:SURVEYMONKEY_TOKEN", "sandbox-token"),
 }
-EXIT_INVALID = 2
+POSTGRES_PASSWORD = "a-long-sandbox-password"
+
+
+def packages() -> list[str]:
+    """The packages `pip install .` puts in the image: pyproject's `packages.find` includes."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    # Without package data (or a MANIFEST.in, which .dockerignore would leave out anyway) the
+    # wheel holds the packages' Python files and nothing else; `_lay_out` copies just those.
+    assert "package-data" not in setuptools, "the image now holds package data: lay it out too"
+    return [pattern.removesuffix("*") for pattern in setuptools["packages"]["find"]["include"]]
 
 
 @dataclass(frozen=True)
@@ -107,16 +127,46 @@ class Image:
         env["DESKBRIDGE_TEST_PYTHON"] = self.python  # what opt/venv/bin/deskbridge runs
         return env
 
-    def run(self, *command: str) -> subprocess.CompletedProcess[str]:
-        """`docker run IMAGE command...`: the ENTRYPOINT with the command, as the image's user."""
+    def run(
+        self, *command: str, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`docker run [-e NAME=VALUE] IMAGE command...`: the ENTRYPOINT with the command, as
+        the image's user."""
         entrypoint = only(final_stage(), "ENTRYPOINT").exec_form()
         return subprocess.run(
             [*self.run_as.prefix, *entrypoint, *command],
-            env=self.environment(),
+            env={**self.environment(), **(env or {})},
             cwd=self.state,
             capture_output=True,
             text=True,
             timeout=300,
+            check=False,
+        )
+
+    def start(self, *command: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
+        """`docker run -d IMAGE command...`, or the image's CMD when no command is given."""
+        entrypoint = only(final_stage(), "ENTRYPOINT").exec_form()
+        command = command or tuple(only(final_stage(), "CMD").exec_form())
+        return subprocess.Popen(
+            [*self.run_as.prefix, *entrypoint, *command],
+            env={**self.environment(), **env},
+            cwd=self.state,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def healthcheck(self, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        """The HEALTHCHECK's command, as Docker runs it inside the container."""
+        health = only(final_stage(), "HEALTHCHECK").arguments
+        command = json.loads(health.split("CMD", 1)[1])
+        return subprocess.run(
+            [*self.run_as.prefix, *command],
+            env={**self.environment(), **env},
+            cwd=self.state,
+            capture_output=True,
+            text=True,
+            timeout=30,
             check=False,
         )
 
@@ -141,8 +191,11 @@ def _lay_out(root: Path, run_as: RunAs) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / source, target)
         _set_mode(target, int(options.get("chmod", "0644"), 8))
-    for package in PACKAGES:
-        shutil.copytree(ROOT / package, root / "opt/app" / package, ignore=_no_caches)
+    for package in packages():
+        for module in (ROOT / package).rglob("*.py"):
+            installed = root / "opt/app" / module.relative_to(ROOT)
+            installed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(module, installed)
     _readable_tree(root / "opt/app")
     bin_folder = root / "opt/venv/bin"
     bin_folder.mkdir(parents=True)
@@ -155,10 +208,6 @@ def _lay_out(root: Path, run_as: RunAs) -> None:
     for folder in ("etc/deskbridge", "run/secrets", "var/lib/deskbridge"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     os.chown(root / "var/lib/deskbridge", run_as.uid, run_as.gid)
-
-
-def _no_caches(_folder: str, names: list[str]) -> list[str]:
-    return [name for name in names if name == "__pycache__"]
 
 
 def _usable_python(root: Path, run_as: RunAs, env: dict[str, str]) -> str | None:
@@ -195,18 +244,42 @@ def image(run_as: RunAs) -> Iterator[Image]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def write_image_config(image: Image, sandbox_url: str) -> None:
-    """The example config for the sandbox, its secrets read from files as Docker mounts them."""
+def write_image_config(
+    image: Image, sandbox_url: str, *, secret_files: bool = True, csv_in_state: bool = False
+) -> None:
+    """The example config for the sandbox, its secrets read from files as Docker mounts them
+    (else from the environment, `-e NAME`); with `csv_in_state`, its CSV files written into the
+    state volume, as README.md tells admins to (the config folder is mounted read-only)."""
     folder = image.config.parent
     write_config(folder, sandbox_url)
-    text = image.config.read_text(encoding="utf-8")
-    for name, (reference, value) in SECRETS.items():
-        secret = image.at("/run/secrets") / name
-        secret.write_text(value + "\n", encoding="utf-8")
-        _set_mode(secret, 0o444)
-        text = text.replace(f'"{reference}"', f'"file:{secret}"')
-    image.config.write_text(text, encoding="utf-8")
+    for path in [image.config, *folder.glob("mappings/recipes/*.toml")]:
+        text = path.read_text(encoding="utf-8")
+        if csv_in_state:
+            text = text.replace('path = "exports/', f'path = "{image.state}/exports/')
+        for name, (reference, value) in SECRETS.items():
+            if secret_files:
+                secret = image.at("/run/secrets") / name
+                secret.write_text(value + "\n", encoding="utf-8")
+                _set_mode(secret, 0o444)
+                text = text.replace(f'"{reference}"', f'"file:{secret}"')
+        path.write_text(text, encoding="utf-8")
     _readable_tree(folder)
+
+
+def secrets_environment() -> dict[str, str]:
+    """`-e ZENDESK_TOKEN=...` and the others, for a config that reads `env:` secrets."""
+    return {reference.removeprefix("env:"): value for reference, value in SECRETS.values()}
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def written_since(before: dict[Path, float], root: Path) -> list[Path]:
+    return [path for path, mtime in files_under(root).items() if before.get(path) != mtime]
 
 
 def files_under(root: Path) -> dict[Path, float]:
@@ -222,35 +295,119 @@ def small_sandbox() -> Iterator[SandboxServer]:
 # --- the run ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("secret_files", [True, False], ids=["secret-files", "secret-variables"])
 def test_a_dry_run_works_as_the_unprivileged_user_and_writes_only_the_state_folder(
-    image: Image, small_sandbox: SandboxServer
+    image: Image, small_sandbox: SandboxServer, secret_files: bool
 ) -> None:
-    write_image_config(image, small_sandbox.url)
+    write_image_config(image, small_sandbox.url, secret_files=secret_files)
     before = files_under(image.root)
 
-    done = image.run("deskbridge", "sync", "--dry-run")
+    done = image.run(
+        "deskbridge", "sync", "--dry-run", env={} if secret_files else secrets_environment()
+    )
 
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
     assert "dry run: nothing was written" in done.stdout
     database = image.state / "deskbridge-state.db"
     assert database.is_file() and database.stat().st_uid == image.run_as.uid
-    after = files_under(image.root)
-    written = [p for p, mtime in after.items() if before.get(p) != mtime]
+    written = written_since(before, image.root)
     assert written and all(path.is_relative_to(image.state) for path in written), written
     for _reference, value in SECRETS.values():
         assert value not in done.stdout + done.stderr
 
 
-def test_a_state_folder_the_user_cannot_write_is_refused_with_what_to_do(image: Image) -> None:
-    image.config.write_text("", encoding="utf-8")
-    _set_mode(image.config, 0o644)
+def test_a_sync_writes_its_csv_files_into_the_state_volume_and_nowhere_else(image: Image) -> None:
+    with SandboxServer(SandboxConfig(users=150, seed=7, rate_limits="off")) as sandbox:
+        write_image_config(image, sandbox.url, csv_in_state=True)
+        before = files_under(image.root)
+
+        done = image.run("deskbridge", "sync")
+
+    assert done.returncode in (EXIT_OK, EXIT_PARTIAL), done.stdout + done.stderr
+    exports = sorted((image.state / "exports").glob("*.csv"))
+    assert exports and all(path.stat().st_uid == image.run_as.uid for path in exports)
+    assert not (image.config.parent / "exports").exists()
+    written = written_since(before, image.root)
+    assert all(path.is_relative_to(image.state) for path in written), written
+
+
+def test_the_default_command_serves_the_healthcheck_and_stops_on_sigterm(
+    image: Image, small_sandbox: SandboxServer
+) -> None:
+    write_image_config(image, small_sandbox.url)
+    # The image listens on 0.0.0.0; the test keeps to loopback, which the healthcheck calls.
+    env = {"DESKBRIDGE_HEALTH__HOST": "127.0.0.1", "DESKBRIDGE_HEALTH__PORT": str(free_port())}
+    service = image.start(env=env)  # `docker run IMAGE`: the CMD, `deskbridge run`
+    try:
+        deadline = time.monotonic() + 60
+        check = image.healthcheck(env)
+        while check.returncode != 0 and service.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            check = image.healthcheck(env)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert check.stdout.strip().endswith("/healthz: 200")
+
+        service.send_signal(signal.SIGTERM)  # `docker stop`
+        out, err = service.communicate(timeout=Schedule().stop_timeout + 15)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.communicate()
+    assert service.returncode == EXIT_OK, out + err
+    assert '"event": "stopped"' in out + err
+    assert image.healthcheck(env).returncode == 1
+
+
+def test_a_postgresql_state_store_needs_no_state_folder_and_its_password_stays_hidden(
+    image: Image, small_sandbox: SandboxServer
+) -> None:
+    write_image_config(image, small_sandbox.url)
     if os.geteuid() == 0:
         os.chown(image.state, 0, 0)
-    _set_mode(image.state, 0o555)
+    _set_mode(image.state, 0o555)  # no volume to write: the state is in PostgreSQL
+    password = image.at("/run/secrets") / "postgres_password"
+    password.write_text(POSTGRES_PASSWORD + "\n", encoding="utf-8")
+    _set_mode(password, 0o444)
+    port = free_port()  # nothing listens there: the entrypoint lets the command say so
+    url = f"postgresql+psycopg://deskbridge@127.0.0.1:{port}/deskbridge"
 
-    done = image.run("deskbridge", "sync", "--dry-run")
+    done = image.run(
+        "deskbridge",
+        "runs",
+        env={"DESKBRIDGE_STATE__URL": url, "DESKBRIDGE_STATE__PASSWORD": f"file:{password}"},
+    )
 
-    assert done.returncode == EXIT_INVALID
+    output = done.stdout + done.stderr
+    assert done.returncode == EXIT_FAILED, output
+    assert "deskbridge-entrypoint" not in output
+    hidden = f"postgresql+psycopg://deskbridge:***@127.0.0.1:{port}/deskbridge"
+    assert f"cannot open the state store {hidden}" in output
+    assert POSTGRES_PASSWORD not in output
+
+
+@pytest.mark.parametrize(
+    ("unwritable", "query"),
+    [("folder", ""), ("database", ""), ("database", "?timeout=20")],
+    ids=["folder", "database-file", "database-file-of-a-url-with-a-query"],
+)
+def test_a_state_folder_the_user_cannot_write_is_refused_with_what_to_do(
+    image: Image, unwritable: str, query: str
+) -> None:
+    image.config.write_text("", encoding="utf-8")
+    _set_mode(image.config, 0o644)
+    if unwritable == "folder":
+        if os.geteuid() == 0:
+            os.chown(image.state, 0, 0)
+        _set_mode(image.state, 0o555)
+    else:  # a database file left by another user (an image run as root, say)
+        database = image.state / "deskbridge-state.db"
+        database.write_bytes(b"")
+        _set_mode(database, 0o444)
+    url = image.environment()["DESKBRIDGE_STATE__URL"] + query
+
+    done = image.run("deskbridge", "sync", "--dry-run", env={"DESKBRIDGE_STATE__URL": url})
+
+    assert done.returncode == EXIT_INVALID, done.stdout + done.stderr
     assert (
         f"the state folder {image.state} is not writable by uid {image.run_as.uid}" in done.stderr
     )
