@@ -41,7 +41,7 @@ def console_for(out: TextIO) -> Console:
     plan's tables keep their headers instead of cutting them to fit 80 columns."""
     console = Console(file=out)
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(file=out, width=FILE_WIDTH)
+        console.width = FILE_WIDTH
     return console
 
 

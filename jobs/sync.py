@@ -438,18 +438,18 @@ def _apply(run: Run) -> None:
             _timed(run, "apply surveymonkey"),
             run.progress.stage("send survey invitations", len(planned)) as stage,
         ):
+            requests = run.services.stats()["surveymonkey"]
             for survey in planned:  # one survey's invitations are one batch, one message
-                calls = DestinationResult("")
-                with _calls_into(run, "surveymonkey", calls):
-                    result = surveys.apply(
-                        surveymonkey,
-                        run.store,
-                        run.config,
-                        survey.survey,
-                        run.now,
-                        run.error("apply"),
-                    )
-                result.calls = calls.calls
+                before = requests.requests
+                result = surveys.apply(
+                    surveymonkey,
+                    run.store,
+                    run.config,
+                    survey.survey,
+                    run.now,
+                    run.error("apply"),
+                )
+                result.calls = requests.requests - before
                 run.report.results.append(result)
                 stage.advance()
     with _timed(run, "apply csv"):
