@@ -69,7 +69,7 @@ def cron_trigger(expression: str, jitter: float | None = None) -> BaseTrigger:
     minute, hour, day, month, weekday = expression.split()
     days = _weekday_names(weekday)
 
-    def cron(day: str, day_of_week: str) -> CronTrigger:
+    def cron(day: str, day_of_week: str, jitter: float | None = None) -> CronTrigger:
         return CronTrigger(
             minute=minute,
             hour=hour,
@@ -80,9 +80,9 @@ def cron_trigger(expression: str, jitter: float | None = None) -> BaseTrigger:
             jitter=jitter,
         )
 
-    if day != "*" and days != "*":
+    if day != "*" and days != "*":  # the jitter once, on the earlier of the two: not twice
         return OrTrigger([cron(day, "*"), cron("*", days)], jitter=jitter)
-    return cron(day, days)
+    return cron(day, days, jitter)
 
 
 def _weekday_names(field: str) -> str:

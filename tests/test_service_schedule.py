@@ -105,6 +105,16 @@ def test_cron_with_day_of_month_and_weekday_fires_on_either_as_crontab_does() ->
     assert [(t.day, t.strftime("%a")) for t in times] == [(30, "Mon"), (1, "Wed"), (6, "Mon")]
 
 
+def test_cron_with_both_day_fields_adds_its_jitter_once() -> None:
+    found = cron_trigger("0 9 1 * 1", jitter=300)
+    assert isinstance(found, OrTrigger) and found.jitter == 300
+    assert [inner.jitter for inner in found.triggers] == [None, None]
+    for fired in fire_times(found, datetime(2026, 3, 28, tzinfo=UTC), 20):
+        assert fired - fired.replace(hour=9, minute=0, second=0, microsecond=0) <= timedelta(
+            seconds=300
+        )
+
+
 @pytest.mark.parametrize(
     "cron", ["0 9 * * 8", "0 9 * * 5-1", "0 9 * * mon#2", "0 25 * * *"], ids=str
 )
