@@ -118,25 +118,23 @@ def _sync(
     """The first SIGTERM or SIGINT ends the run after its batch in flight (its status
     `stopped`) and the command exits with 128 + the signal's number; a second exits at once."""
     console = console_for(out)
+    errors = sys.stderr if as_json else out  # --json keeps stdout for the document
     try:
         session = open_session(
             config_path, window_seconds=window_seconds, sleep=stoppable_sleep(signals.stopping)
         )
     except CommandFailed as error:
-        print(error, file=sys.stderr if as_json else out)
+        print(error, file=errors)
         return error.code
     except StopRequested as asked:
-        print(f"not started: {asked}", file=sys.stderr if as_json else out)
+        print(f"not started: {asked}", file=errors)
         return signals.exit_code or EXIT_FAILED
     health: HealthServer | None = None
     try:
         mappings = session.loaded.mappings
         if options.only is not None and mappings.list_named(options.only) is None:
             names = ", ".join(lst.name for lst in mappings.lists)
-            print(
-                f"--only: no list is called {options.only!r}; the lists: {names}",
-                file=sys.stderr if as_json else out,
-            )
+            print(f"--only: no list is called {options.only!r}; the lists: {names}", file=errors)
             return EXIT_INVALID
         metrics = Metrics()
         if health_port is not None:
@@ -149,7 +147,7 @@ def _sync(
         try:
             report = run_session(session, options, progress, metrics, "sync")
         except LockHeld as error:
-            print(f"not started: {error}", file=sys.stderr if as_json else out)
+            print(f"not started: {error}", file=errors)
             return EXIT_LOCKED
         code = exit_code(report)
         if report.status == "stopped" and signals.exit_code is not None:
@@ -159,8 +157,8 @@ def _sync(
         else:
             print_report(report, console)
         return code
-    except OSError as error:  # the health port is taken or not allowed
-        print(error, file=sys.stderr if as_json else out)
+    except OSError as error:  # the health port is taken, or a CSV file cannot be written
+        print(error, file=errors)
         return EXIT_FAILED
     finally:
         if health is not None:

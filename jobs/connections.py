@@ -24,12 +24,7 @@ class Services:
 
     def calls(self) -> dict[str, int]:
         """Requests made so far, by service."""
-        found = {"zendesk": self.zendesk.stats.requests}
-        if self.mailchimp is not None:
-            found["mailchimp"] = self.mailchimp.stats.requests
-        if self.surveymonkey is not None:
-            found["surveymonkey"] = self.surveymonkey.stats.requests
-        return found
+        return {service: stats.requests for service, stats in self.stats().items()}
 
     def stats(self) -> dict[str, CallStats]:
         """Each connected service's statistics so far (requests, answers, retries, waits)."""

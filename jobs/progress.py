@@ -72,8 +72,7 @@ class Stage:
         self._progress._advanced(self, n)
 
     def stop_if_asked(self) -> None:
-        if self._progress.should_stop():
-            raise StopRequested(f"stop requested during {self.name!r} after {self.done} done")
+        self._progress.stop_if_asked(f"during {self.name!r} after {self.done} done")
 
     def set_total(self, total: int | None) -> None:
         self.total = total
@@ -144,6 +143,11 @@ class Progress:
             raise
         self._end(stage, "done")
 
+    def stop_if_asked(self, where: str) -> None:
+        """Raise StopRequested when a stop was asked; call it where the work so far is stored."""
+        if self.should_stop():
+            raise StopRequested(f"stop requested {where}")
+
     def log(self, event: str, *, level: str = "info", **fields: object) -> None:
         """One structured event: a JSON line, or a `key=value` line on the terminal."""
         if self.console is not None:
@@ -205,17 +209,23 @@ class Progress:
         clash = _FIXED.intersection(given)
         if clash:
             raise ValueError(f"log fields may not be called {', '.join(sorted(clash))}")
-        stamp = datetime.fromtimestamp(self.wall(), tz=UTC)
-        line = {
-            "time": stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "level": level,
-            "event": event,
-            **given,
-        }
-        text = json.dumps(line, ensure_ascii=False, default=str)
+        text = json_line(level, event, given, self.wall())
         with self._writing:
             self.stream.write(text + "\n")
             self.stream.flush()
+
+
+def json_line(level: str, event: str, fields: Mapping[str, object], when: float) -> str:
+    """One log line as JSON, without its newline: time (UTC, to the millisecond), level,
+    event, then the fields. Takes no lock, so a signal handler may use it."""
+    stamp = datetime.fromtimestamp(when, tz=UTC)
+    line = {
+        "time": stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": level,
+        "event": event,
+        **fields,
+    }
+    return json.dumps(line, ensure_ascii=False, default=str)
 
 
 _FIXED = frozenset({"time", "level", "event"})  # every JSON line's first keys

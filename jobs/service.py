@@ -16,7 +16,6 @@ One event per line on stdout: JSON lines off a terminal (see `jobs.progress`).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -36,8 +35,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from jobs.commands import CommandFailed, Session, open_session, run_session
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
-from jobs.progress import Progress, StopRequested
-from jobs.render import run_counts
+from jobs.progress import Progress, StopRequested, json_line
+from jobs.render import iso, run_counts
 from jobs.runreport import Plan, RunReport
 from jobs.service_config import ConfigFiles
 from jobs.service_health import ServiceHealth, ServiceState
@@ -177,10 +176,9 @@ class Service:
     def _say_forced(self, name: str, code: int) -> None:
         """The last line on a second signal, straight to the file descriptor: the signal may
         have interrupted this very thread inside a log write, holding the log's lock."""
-        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        line = {"time": stamp, "level": "warning", "event": "stop_forced", "signal": name}
+        line = json_line("warning", "stop_forced", {"signal": name, "exit": code}, time.time())
         with suppress(OSError, ValueError):
-            os.write(self.out.fileno(), (json.dumps({**line, "exit": code}) + "\n").encode())
+            os.write(self.out.fileno(), (line + "\n").encode())
 
     def _on_hangup(self, _number: int, _frame: FrameType | None) -> None:
         self.reload_asked.set()
@@ -280,7 +278,7 @@ class Service:
     def _next_run(self, name: str) -> str | None:
         job = self.scheduler.get_job(name)
         when: datetime | None = getattr(job, "next_run_time", None)
-        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+        return iso(when.timestamp()) if when else None
 
     # --- a run, in a scheduler's worker thread ----------------------------------------------
 

@@ -123,10 +123,10 @@ def run_sync(
             try:
                 run.targets = _targets(run, group_ids or {})
                 _pull(run)
-                _stop_if_asked(progress, "after the pull")
+                progress.stop_if_asked("after the pull")
                 _evaluate_and_plan(run)
                 if not options.dry_run:
-                    _stop_if_asked(progress, "before applying the plan")
+                    progress.stop_if_asked("before applying the plan")
                     _apply(run)
                 report.status = _status(report)
             except StopRequested as stop:
@@ -147,11 +147,6 @@ def exit_code(report: RunReport) -> int:
     """A stopped run exits 0: it stopped because it was asked to, and lost nothing."""
     codes = {"succeeded": EXIT_OK, "stopped": EXIT_OK, "partial": EXIT_PARTIAL}
     return codes.get(report.status, EXIT_FAILED)
-
-
-def _stop_if_asked(progress: Progress, where: str) -> None:
-    if progress.should_stop():
-        raise StopRequested(f"stop requested {where}")
 
 
 # --- the steps -----------------------------------------------------------------------------
