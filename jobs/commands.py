@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from connector.errors import ConnectorError
-from jobs.connections import Services, connect, live_schema
+from jobs.connections import Services, connect, live_schema, open_state
 from jobs.health import HealthServer
 from jobs.metrics import Metrics
 from jobs.progress import Progress, StopRequested
@@ -82,9 +82,8 @@ def open_session(
         raise CommandFailed(f"cannot read the Zendesk account: {error}", EXIT_FAILED) from None
     config = loaded.config
     base_dir = Path(config_path).resolve().parent
-    password = config.state.password.reveal() if config.state.password else None
     try:
-        store = StateStore.open(config.state.url, password=password, base_dir=base_dir)
+        store = open_state(config, base_dir)
     except (StoreError, NewerSchema) as error:
         raise CommandFailed(str(error), EXIT_FAILED) from None
     return Session(loaded, services, store, group_ids, base_dir)
@@ -207,12 +206,8 @@ def runs(config_path: str, last: int, out: TextIO | None = None) -> int:
     except ConfigError as error:
         print(error, file=out)
         return EXIT_INVALID
-    config = loaded.config
-    password = config.state.password.reveal() if config.state.password else None
     try:
-        store = StateStore.open(
-            config.state.url, password=password, base_dir=Path(config_path).resolve().parent
-        )
+        store = open_state(loaded.config, Path(config_path).resolve().parent)
     except (StoreError, NewerSchema) as error:
         print(error, file=out)
         return EXIT_FAILED

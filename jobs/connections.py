@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
@@ -12,6 +13,7 @@ from connector.http import CallStats, Edge
 from connector.mailchimp import MailchimpConnector, default_base_url
 from connector.surveymonkey import DEFAULT_BASE_URL, SurveyMonkeyConnector
 from connector.zendesk import ZendeskAccount, ZendeskConnector, ZendeskLimits
+from jobs.state import StateStore
 from mappings.config import Config
 from mappings.schema import FieldOption, UserFieldSchema, ZendeskSchema
 
@@ -34,6 +36,13 @@ class Services:
         if self.surveymonkey is not None:
             found["surveymonkey"] = self.surveymonkey.stats
         return found
+
+
+def open_state(config: Config, base_dir: Path) -> StateStore:
+    """The config's state store (a relative SQLite path is from `base_dir`, the config's
+    folder); StoreError or NewerSchema when it cannot be opened."""
+    password = config.state.password.reveal() if config.state.password else None
+    return StateStore.open(config.state.url, password=password, base_dir=base_dir)
 
 
 def connect(

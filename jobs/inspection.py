@@ -22,6 +22,7 @@ from connector.errors import ConnectorError
 from jobs import csv_export
 from jobs.check_config import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from jobs.commands import CommandFailed, open_session
+from jobs.connections import open_state
 from jobs.evaluate import EVALUATED_AT, NOT_IN_LISTS
 from jobs.profiles import profile_pages
 from jobs.render import iso
@@ -49,11 +50,8 @@ def load_config(config_path: str, schema: ZendeskSchema | None = None) -> Loaded
 
 
 def open_store(config: Config, config_path: str) -> StateStore:
-    password = config.state.password.reveal() if config.state.password else None
     try:
-        return StateStore.open(
-            config.state.url, password=password, base_dir=Path(config_path).resolve().parent
-        )
+        return open_state(config, Path(config_path).resolve().parent)
     except (StoreError, NewerSchema) as error:
         raise CommandFailed(str(error), EXIT_FAILED) from None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobs.connections import open_state
 from jobs.state import NewerSchema, StateStore, StoreError
 from mappings.config import Config
 
@@ -90,7 +91,7 @@ class StoreProbe:
             if key != self._key or self._store is None:
                 self.close()
                 try:
-                    self._store = StateStore.open(key[0], password=password, base_dir=base_dir)
+                    self._store = open_state(config, base_dir)
                 except (StoreError, NewerSchema) as error:
                     return str(error)
                 self._key = key
