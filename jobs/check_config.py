@@ -135,7 +135,15 @@ def validate(
 
 
 def _valid(path: str, loaded: Loaded, out: TextIO) -> int:
+    from jobs.service_schedule import ScheduleError, trigger
+
     config = loaded.config
+    for index, job in enumerate(config.schedule.jobs):  # a cron APScheduler cannot run
+        try:
+            trigger(job)
+        except ScheduleError as error:
+            print(f"{loaded.locate(('schedule', 'jobs', index))}: {error}", file=out)
+            return EXIT_INVALID
     print(
         f"{path}: valid — {len(config.rules)} rules, {len(config.lists)} lists, "
         f"{len(config.tests)} tests",

@@ -88,17 +88,13 @@ def time_scale(text: str | None) -> float:
 
 
 def check_schedule(config: Config, scale: float = 1.0) -> None:
-    """What the service needs of [schedule] beyond the model: jobs, distinct names, triggers."""
+    """What the service needs of [schedule] beyond the model: jobs, and triggers it can run."""
     jobs = config.schedule.jobs
     if not jobs:
         raise ScheduleError(
             "[schedule] has no jobs: add a [[schedule.jobs]] with a name and every or cron "
             "(see config.example.toml)"
         )
-    names = [job.name for job in jobs]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise ScheduleError(f"[schedule] jobs must have distinct names; twice: {twice}")
     for job in jobs:
         trigger(job, scale)
 

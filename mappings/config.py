@@ -187,6 +187,14 @@ class Schedule(ConfigModel):
     jobs: list[ScheduledJob] = Field(default_factory=list)
     stop_timeout: Duration = 30
 
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Schedule:
+        names = [job.name for job in self.jobs]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"jobs must have distinct names; twice: {twice}")
+        return self
+
 
 class Health(ConfigModel):
     """The HTTP endpoint of /healthz, /readyz and /metrics (served by `deskbridge run`)."""

@@ -83,6 +83,17 @@ def test_an_invalid_config_exits_2_with_every_problem(
     assert "zendesk.plan" in out and "zendesk.subdomain" in out
 
 
+def test_validate_refuses_a_cron_the_scheduler_cannot_run_saying_where(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = example.read_text(encoding="utf-8")
+    example.write_text(text.replace('cron = "0 3 * * *"', 'cron = "0 3 * * 8"'), "utf-8")
+    assert main(["validate", "--config", str(example)]) == 2
+    out = capsys.readouterr().out
+    assert "config.toml:127: schedule job 'nightly full': cron '0 3 * * 8': day of week" in out
+    assert "valid —" not in out
+
+
 def test_a_schema_file_that_is_not_user_fields_is_refused(
     example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -145,6 +145,13 @@ def test_a_job_needs_exactly_one_of_every_and_cron(trigger: str) -> None:
     ]
 
 
+def test_two_jobs_of_one_name_are_refused_at_the_schedule() -> None:
+    jobs = '[[schedule.jobs]]\nname = "n"\nevery = "15m"\n' * 2
+    assert errors(ZENDESK + "[schedule]\n" + jobs) == [
+        "config.toml:5: schedule: jobs must have distinct names; twice: ['n']"
+    ]
+
+
 def test_bad_duration() -> None:
     assert errors(ZENDESK + '[[schedule.jobs]]\nname = "n"\nevery = "15 minutes"\n') == [
         "config.toml:7: schedule.jobs[0].every: expected a duration such as '15m', '1h30m', "

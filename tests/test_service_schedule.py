@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import ValidationError
 
 from jobs.service import check_schedule, time_scale
 from jobs.service_schedule import ScheduleError, add_jobs, cron_trigger, trigger
@@ -136,10 +137,10 @@ def test_the_service_needs_a_job() -> None:
         check_schedule(config_with({}))
 
 
-def test_the_service_needs_distinct_job_names() -> None:
+def test_the_config_needs_distinct_job_names() -> None:
     jobs = [{"name": "a", "every": "1h"}, {"name": "a", "cron": "0 3 * * *"}]
-    with pytest.raises(ScheduleError, match="twice: \\['a'\\]"):
-        check_schedule(config_with({"jobs": jobs}))
+    with pytest.raises(ValidationError, match="twice: \\['a'\\]"):
+        config_with({"jobs": jobs})
 
 
 def test_the_test_time_scale_must_be_positive() -> None:
